@@ -1,0 +1,147 @@
+"""Foundation-model backbones: open_clip model names, weight sources and loading.
+
+A backbone is an open_clip architecture plus one source of weights:
+
+- `tag`: an open_clip pretrained tag (`openai`, `laion2b_s34b_b88k`, ...). `fetch_pretrained`
+  downloads it once into a file (a login-node job); training jobs load that file offline.
+- `file`: a local open_clip checkpoint.
+- `toy`: the toy world's contrastive pretraining rule writes the file.
+
+The preprocessing (mean, std, interpolation) belongs to the weights: a tag brings its own,
+the others use the backbone's `preprocess` block or open_clip's defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import open_clip
+import torch
+from open_clip.factory import load_state_dict
+from open_clip.pretrained import download_pretrained, get_pretrained_cfg
+
+from . import files
+
+__all__ = [
+    "MODEL_CONFIG_DIR",
+    "check_backbone",
+    "fetch_pretrained",
+    "load_clip",
+    "preprocess_config",
+    "random_clip",
+    "weights_kind",
+]
+
+logger = logging.getLogger(__name__)
+
+MODEL_CONFIG_DIR = Path(__file__).parent / "model_configs"
+open_clip.add_model_config(MODEL_CONFIG_DIR)  # registers the toy architectures by file stem
+
+_WEIGHT_KINDS = ("tag", "file", "toy")
+_PREPROCESS_KEYS = ("mean", "std", "interpolation", "resize_mode")
+
+
+def weights_kind(weights: dict) -> str:
+    """Which of `tag | file | toy` a backbone's `weights` block names (exactly one)."""
+    kinds = [k for k in _WEIGHT_KINDS if k in weights]
+    if len(kinds) != 1:
+        raise ValueError(f"weights must name exactly one of {list(_WEIGHT_KINDS)}, got {sorted(weights)}")
+    return kinds[0]
+
+
+def check_backbone(key: str, backbone: dict) -> None:
+    """Raise a clear error for an unknown model, an unknown tag or a GELU/QuickGELU mismatch.
+
+    The mismatch check is deliberately an error, not open_clip's warning: running a GELU
+    checkpoint with QuickGELU (or the reverse) silently costs accuracy (method.md §3, §9).
+    """
+    where = f"backbones.{key}"
+    model = backbone["model"]
+    model_cfg = open_clip.get_model_config(model)
+    if model_cfg is None:
+        raise ValueError(f"{where}.model: unknown open_clip model {model!r}; known: {open_clip.list_models()}")
+    weights = backbone["weights"]
+    try:
+        kind = weights_kind(weights)
+    except ValueError as err:
+        raise ValueError(f"{where}.weights: {err}") from None
+    if kind == "tag":
+        tag = weights["tag"]
+        tag_cfg = get_pretrained_cfg(model, tag)
+        if not tag_cfg:
+            known = open_clip.list_pretrained_tags_by_model(model)
+            raise ValueError(f"{where}.weights.tag: {tag!r} is not a tag of {model}; known: {known}")
+        model_quick = bool(model_cfg.get("quick_gelu", False))
+        tag_quick = bool(tag_cfg.get("quick_gelu", False))
+        if model_quick != tag_quick:
+            hint = f"{model}-quickgelu" if tag_quick else model.removesuffix("-quickgelu")
+            raise ValueError(
+                f"{where}: tag {tag!r} was trained with quick_gelu={tag_quick} but model {model!r} "
+                f"uses quick_gelu={model_quick}; use model {hint!r}"
+            )
+
+
+def preprocess_config(backbone: dict) -> dict:
+    """Image size, mean, std and interpolation for a backbone's weights.
+
+    Returns a dict with keys `size`, `mean`, `std`, `interpolation`, `resize_mode`.
+    """
+    model_cfg = open_clip.get_model_config(backbone["model"])
+    size = model_cfg["vision_cfg"]["image_size"]
+    cfg = {
+        "size": size,
+        "mean": list(open_clip.OPENAI_DATASET_MEAN),
+        "std": list(open_clip.OPENAI_DATASET_STD),
+        "interpolation": "bicubic",
+        "resize_mode": "shortest",
+    }
+    weights = backbone["weights"]
+    if weights_kind(weights) == "tag":
+        tag_cfg = get_pretrained_cfg(backbone["model"], weights["tag"])
+        cfg.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in tag_cfg.items() if k in _PREPROCESS_KEYS})
+    cfg.update(backbone.get("preprocess") or {})
+    return cfg
+
+
+def load_clip(model: str, weights_file: str | os.PathLike, preprocess: dict | None = None) -> torch.nn.Module:
+    """Build `model` and load its weights from a local file; never falls back to random init.
+
+    `require_pretrained=True` turns open_clip's "initialized randomly" warning into an error:
+    the authors' code silently fine-tuned a random OpenCLIP (method.md §9.1).
+    """
+    weights_file = Path(weights_file)
+    if not weights_file.is_file():
+        raise FileNotFoundError(f"backbone weights {weights_file} not found")
+    force = {k: v for k, v in (preprocess or {}).items() if k in _PREPROCESS_KEYS}
+    clip = open_clip.create_model(
+        model,
+        pretrained=str(weights_file),
+        require_pretrained=True,
+        force_preprocess_cfg=force or None,
+    )
+    clip.eval()
+    return clip
+
+
+def random_clip(model: str) -> torch.nn.Module:
+    """A randomly initialised `model`: the starting point of toy pretraining, nothing else."""
+    return open_clip.create_model(model)
+
+
+def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike) -> None:
+    """Download an open_clip pretrained tag once and store its state dict at `out_path`.
+
+    Runs where the internet is (a login node); the stored file is what every GPU job loads.
+    """
+    cfg = get_pretrained_cfg(model, tag)
+    if not cfg:
+        raise ValueError(f"{tag!r} is not a pretrained tag of {model}")
+    with tempfile.TemporaryDirectory() as cache_dir:
+        downloaded = download_pretrained(cfg, cache_dir=cache_dir)
+        if not downloaded:
+            raise RuntimeError(f"open_clip returned no file for {model}/{tag}")
+        files.save_torch(out_path, load_state_dict(downloaded))
+    logger.info("stored %s/%s as %s", model, tag, out_path)

@@ -1,0 +1,127 @@
+"""Typed, frozen views of the config blocks a library function needs.
+
+The workflow validates the YAML against the JSON schema; rule scripts then turn the one
+sub-dict a rule receives into one of these dataclasses, which rejects unknown keys with
+the key path in the message. Defaults here equal the schema's (a test checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+__all__ = ["EvalConfig", "FinetuneConfig", "PretrainConfig", "as_dict", "from_dict"]
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
+    """Build dataclass `cls` from `d`, naming `where` (the config path) in every error."""
+    d = dict(d or {})
+    allowed = [f.name for f in fields(cls)]
+    unknown = sorted(set(d) - set(allowed))
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    hints = typing.get_type_hints(cls)
+    for name, value in d.items():
+        if isinstance(value, list):
+            d[name] = tuple(value)
+        _check_type(f"{where}.{name}", d[name], hints[name])
+    return cls(**d)
+
+
+def _check_type(where: str, value: Any, hint: Any) -> None:
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    for option in options:
+        origin = typing.get_origin(option) or option
+        if option is type(None) and value is None:
+            return
+        if origin is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return
+        if origin is int and isinstance(value, int) and not isinstance(value, bool):
+            return
+        if origin in (str, bool, tuple) and isinstance(value, origin):
+            return
+    expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise TypeError(f"{where}: expected {expected}, got {value!r} ({type(value).__name__})")
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """LIFT fine-tuning (method.md §4): defaults are the paper's ImageNet-LT settings."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    la_tau: float = 1.0  # logit-adjustment multiplier, training loss only
+    head_scale: float = 25.0  # cosine classifier scale
+    bottleneck: int | None = None  # None: the 2^floor(log2(C/2L)) rule
+    crop_scale: tuple[float, float] = (0.08, 1.0)  # RandomResizedCrop scale range
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"  # auto = bf16 autocast on CUDA, fp32 on CPU
+    compile: bool = False  # torch.compile the visual tower
+    checkpoint_every_steps: int = 500  # resume checkpoints inside an epoch; 0 = epoch ends only
+    log_every_steps: int = 50  # how often the loss is checked for non-finite values and logged
+    max_bad_images: int = 0  # undecodable training images to skip before failing
+
+    def __post_init__(self) -> None:
+        _positive(self, "epochs", "batch_size", "lr", "head_scale", "log_every_steps")
+        if self.bottleneck is not None and self.bottleneck < 1:
+            raise ValueError(f"finetune.bottleneck must be >= 1 or null, got {self.bottleneck}")
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Logit caching (method.md §4.6)."""
+
+    batch_size: int = 512
+    tte: bool = False  # five-crop test-time ensembling
+    tte_expand: int = 24
+    device: str = "auto"
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        _positive(self, "batch_size")
+
+
+@dataclass(frozen=True)
+class PretrainConfig:
+    """Contrastive pretraining of a toy backbone on its long-tailed caption corpus."""
+
+    corpus_size: int = 12000
+    imbalance: float = 100.0  # max/min class frequency in the corpus
+    steps: int = 800
+    batch_size: int = 128
+    lr: float = 2e-3
+    weight_decay: float = 0.1
+    warmup_steps: int = 100
+    templates: tuple[str, ...] = (
+        "a photo of a {}.",
+        "a picture of a {}.",
+        "an image of a {}.",
+        "a drawing of a {}.",
+        "a {}.",
+    )
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _positive(self, "corpus_size", "steps", "batch_size", "lr")
+        if self.imbalance < 1:
+            raise ValueError(f"imbalance must be >= 1, got {self.imbalance}")
+
+
+def _positive(obj: Any, *names: str) -> None:
+    for name in names:
+        if getattr(obj, name) <= 0:
+            raise ValueError(f"{type(obj).__name__}.{name} must be > 0, got {getattr(obj, name)}")
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """Plain-dict form of a config dataclass (tuples as lists), for JSON and checkpoints."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()}

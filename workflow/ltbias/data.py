@@ -1,0 +1,175 @@
+"""Image datasets over split manifests, transforms, and the seeded batch order.
+
+Augmentation randomness is a pure function of (seed, epoch, position in the epoch): each
+sample's transform runs under its own seed. The order and the crops of a run therefore
+do not depend on the number of workers, and a resumed run sees exactly the batches an
+uninterrupted run would have seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+from torch.utils.data import Dataset, Sampler, default_collate
+from torchvision import transforms as T
+
+__all__ = [
+    "BadImageError",
+    "EpochBatchSampler",
+    "ManifestDataset",
+    "collate_skipping",
+    "test_transform",
+    "train_transform",
+    "tte_transform",
+    "worker_init",
+]
+
+logger = logging.getLogger(__name__)
+
+_INTERPOLATION = {"bicubic": T.InterpolationMode.BICUBIC, "bilinear": T.InterpolationMode.BILINEAR}
+
+
+class BadImageError(RuntimeError):
+    """An image file that cannot be decoded; the message names the file and manifest row."""
+
+
+def _normalize(preprocess: dict) -> T.Normalize:
+    return T.Normalize(mean=preprocess["mean"], std=preprocess["std"])
+
+
+def train_transform(preprocess: dict, crop_scale: Sequence[float] = (0.08, 1.0)) -> Callable:
+    """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5)."""
+    return T.Compose(
+        [
+            T.RandomResizedCrop(preprocess["size"], scale=tuple(crop_scale)),
+            T.RandomHorizontalFlip(),
+            T.ToTensor(),
+            _normalize(preprocess),
+        ]
+    )
+
+
+def test_transform(preprocess: dict) -> Callable:
+    """Resize the short side to size * 8 // 7 (256 for 224), centre crop (method.md §4.6)."""
+    size = preprocess["size"]
+    return T.Compose([T.Resize(size * 8 // 7), T.CenterCrop(size), T.ToTensor(), _normalize(preprocess)])
+
+
+def tte_transform(preprocess: dict, expand: int = 24) -> Callable:
+    """Test-time ensembling: resize to size + expand, five crops -> (5, 3, size, size)."""
+    size = preprocess["size"]
+    to_tensor = T.Compose([T.ToTensor(), _normalize(preprocess)])
+    return T.Compose(
+        [
+            T.Resize(size + expand),
+            T.FiveCrop(size),
+            T.Lambda(lambda crops: torch.stack([to_tensor(c) for c in crops])),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _Sample:
+    index: int
+    seed: int | None
+
+
+class ManifestDataset(Dataset):
+    """Images listed in a split manifest (`path`, `label` columns; paths relative to `root`).
+
+    Items are addressed by `(index, seed)` pairs from `EpochBatchSampler` (training) or by
+    plain indices (evaluation). With `skip_bad=True` an undecodable image yields `None`,
+    which `collate_skipping` drops and reports; otherwise it raises `BadImageError`.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike,
+        manifest: pd.DataFrame,
+        transform: Callable,
+        skip_bad: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        self.paths = manifest["path"].astype(str).tolist()
+        self.labels = manifest["label"].to_numpy(dtype=np.int64)
+        self.transform = transform
+        self.skip_bad = skip_bad
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def load(self, index: int) -> Image.Image:
+        path = self.root / self.paths[index]
+        try:
+            with Image.open(path) as img:
+                return img.convert("RGB")  # forces a full decode: truncation fails here
+        except (OSError, ValueError, Image.DecompressionBombError) as err:
+            raise BadImageError(f"cannot decode image {path} (manifest row {index}): {err}") from err
+
+    def __getitem__(self, item: int | tuple[int, int]):
+        index, seed = item if isinstance(item, tuple) else (item, None)
+        try:
+            image = self.load(index)
+        except BadImageError as err:
+            if not self.skip_bad:
+                raise
+            return None, str(err)
+        if seed is not None:
+            # torchvision draws crop and flip from the default CPU generator of this process
+            # (each worker has its own); reseeding it makes the sample's augmentation a pure
+            # function of its seed. Nothing else in training draws from it.
+            torch.random.default_generator.manual_seed(seed)
+        return self.transform(image), self.labels[index]
+
+
+def collate_skipping(batch: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """Collate `(image, label)` pairs, dropping skipped images; returns their error messages."""
+    skipped = [message for image, message in batch if image is None]
+    kept = [(image, label) for image, label in batch if image is not None]
+    if not kept:
+        return torch.empty(0), torch.empty(0, dtype=torch.long), skipped
+    images, labels = default_collate(kept)
+    return images, labels, skipped
+
+
+class EpochBatchSampler(Sampler[list[tuple[int, int]]]):
+    """Batches of `(index, sample seed)` for one epoch, starting at batch `start`.
+
+    The permutation and the per-sample seeds derive from `(seed, epoch)` alone. The last
+    partial batch is kept (no drop_last, method.md §4.5).
+    """
+
+    def __init__(self, n: int, batch_size: int, seed: int) -> None:
+        self.n, self.batch_size, self.seed = n, batch_size, seed
+        self.epoch, self.start = 0, 0
+
+    def set_epoch(self, epoch: int, start: int = 0) -> None:
+        self.epoch, self.start = epoch, start
+
+    def order(self, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+        rng = np.random.default_rng([self.seed, epoch])
+        return rng.permutation(self.n), rng.integers(0, 2**62, size=self.n)
+
+    def __len__(self) -> int:
+        return -(-self.n // self.batch_size) - self.start
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        order, seeds = self.order(self.epoch)
+        for b in range(self.start, -(-self.n // self.batch_size)):
+            sl = slice(b * self.batch_size, (b + 1) * self.batch_size)
+            yield [(int(i), int(s)) for i, s in zip(order[sl], seeds[sl], strict=True)]
+
+
+def worker_init(worker_id: int) -> None:
+    """Workers ignore SIGTERM/SIGUSR1: the main process checkpoints and shuts them down."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)

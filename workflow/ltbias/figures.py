@@ -1,0 +1,87 @@
+"""Figures of a dataset's results, drawn with matplotlib and written as SVG."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: figures are files, never windows
+matplotlib.rcParams["svg.hashsalt"] = "ltbias"  # stable element ids: same data, same file
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from . import files  # noqa: E402
+from .prior import P_GROUPS  # noqa: E402
+from .splits import D_GROUPS  # noqa: E402
+
+__all__ = ["accuracy_vs_members", "dxp_gain_heatmap", "per_class_accuracy"]
+
+
+def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
+    with files.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+
+
+def per_class_accuracy(
+    per_class: pd.DataFrame, subsets: Sequence[str], labels: Sequence[str], path: str | os.PathLike
+) -> None:
+    """Per-class test accuracy against train count (log x), one series per subset."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for subset, label, marker in zip(subsets, labels, "os^D", strict=False):
+        ax.scatter(per_class["train_count"], per_class[subset], s=18, alpha=0.7, marker=marker, label=label)
+    for threshold in (20, 100):
+        ax.axvline(threshold, color="grey", lw=0.8, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("training images of the class")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(frameon=False)
+    _save(fig, path)
+
+
+def accuracy_vs_members(metrics: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Group accuracy against the number M of ensembled backbones: mean over the subsets
+    of each size, with the min-max spread as error bars; one panel for D- and one for
+    P-groups (when present)."""
+    panels = [("D-groups", ["d_many", "d_medium", "d_few", "all"], [*D_GROUPS, "All"])]
+    if "p_many" in metrics:
+        panels.append(("P-groups (estimated prior)", ["p_many", "p_medium", "p_few"], list(P_GROUPS)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4), squeeze=False)
+    for ax, (title, columns, names) in zip(axes[0], panels, strict=True):
+        by_size = metrics.groupby("size")[columns]
+        mean, low, high = by_size.mean(), by_size.min(), by_size.max()
+        for column, name in zip(columns, names, strict=True):
+            err = np.vstack([mean[column] - low[column], high[column] - mean[column]])
+            ax.errorbar(mean.index, mean[column], yerr=err, marker="o", capsize=3, label=name)
+        ax.set_title(title)
+        ax.set_xlabel("backbones in the ensemble (M)")
+        ax.set_ylabel("accuracy (%)")
+        ax.set_xticks(mean.index)
+        ax.legend(frameon=False)
+    _save(fig, path)
+
+
+def dxp_gain_heatmap(full: pd.DataFrame, single: pd.DataFrame, title: str, path: str | os.PathLike) -> None:
+    """Heatmap of accuracy gain (points) of `full` over `single` per D x P cell, with counts."""
+    gain = full.set_index(["d_group", "p_group"])["accuracy"] - single.set_index(["d_group", "p_group"])["accuracy"]
+    grid = gain.unstack("p_group").reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
+    counts = (
+        full.set_index(["d_group", "p_group"])["classes"]
+        .unstack("p_group")
+        .reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
+    )
+    limit = max(1.0, float(np.nanmax(np.abs(grid.to_numpy()))) if np.isfinite(grid.to_numpy()).any() else 1.0)
+    fig, ax = plt.subplots(figsize=(5, 4))
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        text = "-" if np.isnan(value) else f"{value:+.1f}"
+        ax.text(j, i, f"{text}\n({int(counts.iat[i, j])} cls)", ha="center", va="center", fontsize=9)
+    ax.set_xticks(range(3), P_GROUPS)
+    ax.set_yticks(range(3), D_GROUPS)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, label="gain (points)")
+    _save(fig, path)

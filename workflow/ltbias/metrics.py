@@ -1,0 +1,69 @@
+"""Accuracy per class and per group, the D x P cross table, and calibration error.
+
+Group accuracy is the unweighted mean of the per-class accuracies of the classes in the
+group; `all` is the mean over every class (method.md §6). Test sets are class-balanced,
+so `all` equals top-1 accuracy there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import softmax
+
+__all__ = ["cross_table", "expected_calibration_error", "group_accuracy", "per_class_accuracy"]
+
+
+def per_class_accuracy(predictions: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(C,) fraction of each class's samples predicted correctly; NaN for absent classes."""
+    correct = np.bincount(labels, weights=predictions == labels, minlength=n_classes)
+    total = np.bincount(labels, minlength=n_classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, correct / total, np.nan)
+
+
+def group_accuracy(per_class: np.ndarray, groups: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    """Percent accuracy of each named group (NaN for an empty group)."""
+    out = {}
+    for name in names:
+        values = per_class[(groups == name) & ~np.isnan(per_class)]
+        out[name] = 100.0 * float(values.mean()) if len(values) else float("nan")
+    return out
+
+
+def cross_table(
+    per_class: np.ndarray, rows: np.ndarray, cols: np.ndarray, row_names: Sequence[str], col_names: Sequence[str]
+) -> pd.DataFrame:
+    """Accuracy and class count for every (row group, column group) cell, long format.
+
+    Columns: `d_group`, `p_group`, `classes`, `accuracy` (percent, NaN for empty cells).
+    """
+    records = []
+    for r in row_names:
+        for c in col_names:
+            cell = per_class[(rows == r) & (cols == c)]
+            cell = cell[~np.isnan(cell)]
+            records.append(
+                {
+                    "d_group": r,
+                    "p_group": c,
+                    "classes": len(cell),
+                    "accuracy": 100.0 * cell.mean() if len(cell) else np.nan,
+                }
+            )
+    return pd.DataFrame(records)
+
+
+def expected_calibration_error(logits: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE (percent) of softmax(logits) over equal-width confidence bins."""
+    probs = softmax(np.asarray(logits, dtype=np.float64), axis=1)
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == labels
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    weight = np.bincount(which, minlength=bins)
+    gap = np.abs(
+        np.bincount(which, weights=confidence, minlength=bins) - np.bincount(which, weights=correct, minlength=bins)
+    )
+    return 100.0 * float(gap.sum() / max(1, weight.sum()))

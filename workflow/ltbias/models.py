@@ -1,0 +1,226 @@
+"""The LIFT classifier: a frozen open_clip ViT with AdaptFormer adapters and a cosine head.
+
+method.md §4.1-§4.3: an adapter in every block, parallel to the MLP and reading the
+residual stream before ln_2; the visual projection is dropped so the head sees the 768-d
+ln_post CLS feature; the head is a cosine classifier initialised from the prompts' text
+features mapped back through the transpose of the visual projection.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import open_clip
+import torch
+import torch.nn.functional as F
+from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
+from torch import nn
+
+from . import backbones
+
+__all__ = [
+    "AdaptFormer",
+    "CosineClassifier",
+    "LongTailClassifier",
+    "ZeroShotClassifier",
+    "adapter_bottleneck",
+    "build_classifier",
+    "load_finetuned",
+    "prompt_names",
+    "text_features",
+    "text_head_weights",
+]
+
+CHECKPOINT_FORMAT = 1
+
+
+def adapter_bottleneck(n_classes: int, n_layers: int) -> int:
+    """r = 2^max(0, floor(log2(C / (2L)))) (method.md §4.2): 32 for ImageNet-LT."""
+    return 2 ** max(0, math.floor(math.log2(n_classes / (2 * n_layers))))
+
+
+class AdaptFormer(nn.Module):
+    """a(h) = s * W_up ReLU(W_down LN(h) + b_down) + b_up, zero at initialisation.
+
+    Args:
+        dim: width of the residual stream.
+        bottleneck: hidden width r.
+    """
+
+    def __init__(self, dim: int, bottleneck: int) -> None:
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.down = nn.Linear(dim, bottleneck)
+        self.up = nn.Linear(bottleneck, dim)
+        self.scale = nn.Parameter(torch.ones(()))
+        nn.init.kaiming_normal_(self.down.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.down.bias)
+        nn.init.zeros_(self.up.weight)
+        nn.init.zeros_(self.up.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * self.up(F.relu(self.down(self.norm(x))))
+
+
+class _ParallelAdapterMLP(nn.Module):
+    """Stands in for a block's MLP so the block computes x + mlp(ln_2(x)) + adapter(x).
+
+    The block's own ln_2 (and layer scale) move in here and are replaced by identities in
+    the block, which lets the adapter see the pre-ln_2 stream without patching forward().
+    """
+
+    def __init__(self, ln_2: nn.Module, mlp: nn.Module, ls_2: nn.Module, adapter: AdaptFormer) -> None:
+        super().__init__()
+        self.ln_2, self.mlp, self.ls_2, self.adapter = ln_2, mlp, ls_2, adapter
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.ls_2(self.mlp(self.ln_2(x))) + self.adapter(x)
+
+
+class CosineClassifier(nn.Module):
+    """logit_j = scale * cos(f, w_j), no bias (method.md §4.3)."""
+
+    def __init__(self, dim: int, n_classes: int, scale: float) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(n_classes, dim).uniform_(-1, 1))
+        self.scale = scale
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.scale * F.normalize(features, dim=-1) @ F.normalize(self.weight, dim=-1).t()
+
+
+class LongTailClassifier(nn.Module):
+    """Frozen visual tower + trainable adapters + trainable cosine head.
+
+    `features(x)` is the (N, D) ln_post CLS feature, `forward(x)` the (N, C) logits.
+    Only `adapters` and `head` are trainable; they are also all that a checkpoint holds.
+    """
+
+    def __init__(self, visual: VisionTransformer, head: CosineClassifier, bottleneck: int) -> None:
+        super().__init__()
+        blocks = visual.transformer.resblocks
+        unsupported = {type(b).__name__ for b in blocks if not isinstance(b, ResidualAttentionBlock)}
+        if unsupported or visual.attn_pool is not None:
+            raise TypeError(f"adapters need a plain open_clip ViT; found {sorted(unsupported) or 'attention pooling'}")
+        visual.requires_grad_(False)
+        visual.proj = None  # the head reads the ln_post feature, not the joint embedding
+        width = visual.ln_post.normalized_shape[0]
+        self.adapters = nn.ModuleList(AdaptFormer(width, bottleneck) for _ in blocks)
+        for block, adapter in zip(blocks, self.adapters, strict=True):
+            block.mlp = _ParallelAdapterMLP(block.ln_2, block.mlp, block.ls_2, adapter)
+            block.ln_2, block.ls_2 = nn.Identity(), nn.Identity()
+        self.visual = visual
+        self.head = head
+        self.bottleneck = bottleneck
+
+    def trainable_modules(self) -> dict[str, nn.Module]:
+        return {"adapters": self.adapters, "head": self.head}
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for module in self.trainable_modules().values() for p in module.parameters()]
+
+    def trainable_state_dict(self) -> dict[str, dict[str, torch.Tensor]]:
+        return {name: m.state_dict() for name, m in self.trainable_modules().items()}
+
+    def load_trainable_state_dict(self, state: dict[str, dict[str, torch.Tensor]]) -> None:
+        for name, module in self.trainable_modules().items():
+            module.load_state_dict(state[name], strict=True)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.visual(images)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.visual(images))
+
+
+def prompt_names(class_names: Sequence[str]) -> list[str]:
+    """Names as they go into prompts: "_" becomes a space, hyphens stay (method.md §2.2)."""
+    return [name.replace("_", " ") for name in class_names]
+
+
+@torch.no_grad()
+def text_features(clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> torch.Tensor:
+    """Unit-norm text embeddings of one prompt per class: (E, C)."""
+    tokenizer = open_clip.get_tokenizer(model)
+    return open_clip.build_zero_shot_classifier(
+        clip, tokenizer, prompt_names(class_names), [template], num_classes_per_batch=256
+    )
+
+
+@torch.no_grad()
+def text_head_weights(clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> torch.Tensor:
+    """Head initialisation (C, D): text features mapped through proj^T, L2-normalised."""
+    proj = clip.visual.proj  # (D, E)
+    return F.normalize(text_features(clip, model, class_names, template).t() @ proj.t(), dim=-1)
+
+
+def build_classifier(
+    clip: open_clip.CLIP,
+    model: str,
+    class_names: Sequence[str],
+    template: str,
+    head_scale: float,
+    bottleneck: int | None = None,
+) -> LongTailClassifier:
+    """Turn a loaded open_clip model into the LIFT classifier for `class_names`.
+
+    The text tower is used once for the head and then dropped with `clip`.
+    """
+    weights = text_head_weights(clip, model, class_names, template)
+    visual = clip.visual
+    n_layers = len(visual.transformer.resblocks)
+    bottleneck = bottleneck or adapter_bottleneck(len(class_names), n_layers)
+    head = CosineClassifier(weights.shape[1], len(class_names), head_scale)
+    head.weight.data.copy_(weights)
+    return LongTailClassifier(visual, head, bottleneck)
+
+
+def checkpoint_payload(
+    model: LongTailClassifier, backbone: dict, class_names: Sequence[str], config: dict, metrics: dict
+) -> dict:
+    """Everything needed to rebuild the fine-tuned classifier from the file alone."""
+    return {
+        "format_version": CHECKPOINT_FORMAT,
+        "backbone": backbone,
+        "class_names": list(class_names),
+        "bottleneck": model.bottleneck,
+        "head_scale": model.head.scale,
+        "config": config,
+        "metrics": metrics,
+        "state": model.trainable_state_dict(),
+    }
+
+
+def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLike) -> tuple[LongTailClassifier, dict]:
+    """Rebuild a fine-tuned classifier: backbone from its weights, then adapters and head.
+
+    Returns the model (on CPU, eval mode) and the checkpoint's metadata.
+    """
+    payload = torch.load(Path(checkpoint), map_location="cpu", weights_only=True)
+    if payload.get("format_version") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{checkpoint}: format_version {payload.get('format_version')} != {CHECKPOINT_FORMAT}")
+    backbone = payload["backbone"]
+    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
+    visual = clip.visual
+    head = CosineClassifier(visual.ln_post.normalized_shape[0], len(payload["class_names"]), payload["head_scale"])
+    model = LongTailClassifier(visual, head, payload["bottleneck"])
+    model.load_trainable_state_dict(payload["state"])
+    model.eval()
+    meta = {k: v for k, v in payload.items() if k != "state"}
+    return model, meta
+
+
+class ZeroShotClassifier(nn.Module):
+    """Zero-shot CLIP: logit_scale * cos(projected image feature, prompt feature) (method.md §7)."""
+
+    def __init__(self, clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> None:
+        super().__init__()
+        self.visual = clip.visual
+        self.register_buffer("text", text_features(clip, model, class_names, template))  # (E, C)
+        self.logit_scale = float(clip.logit_scale.exp())
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.logit_scale * F.normalize(self.visual(images), dim=-1) @ self.text

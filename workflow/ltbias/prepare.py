@@ -1,0 +1,106 @@
+"""Turn a dataset's config block into validated train / val / test manifests.
+
+Two sources:
+
+- class folders (`folder`, and the rendered `toy` world): `root/train/<class>/` is the
+  pool; `val_per_class` images per class become val (as ImageNet-LT drew val from the
+  train folder), the long-tailed profile draws train from the rest, and `root/val/` gives
+  the balanced test split.
+- official lists (`lists`): the split lists as published; iNaturalist 2018 labels are
+  re-indexed alphabetically. A dataset without a val list (iNat) draws a balanced val
+  from the train list; it overlaps train and serves only zero-shot prior estimation.
+
+Every manifest is checked against the files under the root before anything trains.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from . import lists, splits, validate
+
+__all__ = ["prepare_splits"]
+
+logger = logging.getLogger(__name__)
+
+
+def _class_folders(root: Path, class_names: str | None) -> tuple[list[str], list[str]]:
+    """Folder and name of every class: from a `<folder> <name>` file, else the folders."""
+    names_file = Path(class_names) if class_names else root / "classnames.txt"
+    if names_file.is_file():
+        return lists.read_class_names(names_file)
+    if class_names:
+        raise FileNotFoundError(f"class names file {names_file} not found")
+    folders = sorted(p.name for p in (root / "train").iterdir() if p.is_dir())
+    if not folders:
+        raise FileNotFoundError(f"no class folders under {root / 'train'}")
+    return folders, folders
+
+
+def _folder_splits(root: Path, dataset: dict) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    spec = dataset["split"]
+    folders, names = _class_folders(root, dataset.get("class_names"))
+    pool = splits.folder_manifest(root, "train", folders)
+    val = splits.balanced_subset(pool, spec["val_per_class"], spec["seed"])
+    rest = pool[~pool["path"].isin(val["path"])]
+    train = splits.long_tailed_subset(rest, splits.profile_counts(spec, len(folders)), spec["seed"])
+    test = splits.folder_manifest(root, "val", folders)
+    if spec.get("test_per_class") is not None:
+        test = splits.balanced_subset(test, spec["test_per_class"], spec["seed"])
+    return {"train": train, "val": val, "test": test}, names
+
+
+def _list_splits(list_files: dict[str, str], dataset: dict) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    fmt = dataset["lists"]["format"]
+    frames = {s: lists.read_split_list(list_files[s]) for s in ("train", "val", "test") if s in list_files}
+    if fmt == "inat2018":
+        names, id_to_label = lists.inat_class_names(list_files["categories"])
+        frames = {s: lists.reindex_inat(f, id_to_label, where=list_files[s]) for s, f in frames.items()}
+    else:
+        _, names = lists.read_class_names(list_files["classnames"])
+    if "val" not in frames:
+        spec = dataset["split"]
+        frames["val"] = splits.balanced_subset(frames["train"], spec["val_per_class"], spec["seed"])
+        logger.warning("no val list: drew %d val images from the train list (they overlap train)", len(frames["val"]))
+    return frames, names
+
+
+def prepare_splits(
+    dataset: dict, name: str, root: str | os.PathLike, list_files: dict[str, str] | None = None, threads: int = 1
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """Build and validate the splits of dataset `name` (its config block is `dataset`).
+
+    Returns `{split: frame(path, label)}`, the class table (see `splits.class_table`) and a
+    report with the statistics of each split, duplicates and the decode check.
+    """
+    root = Path(root)
+    where = f"datasets.{name}"
+    if dataset["source"] == "lists":
+        frames, names = _list_splits(list_files or {}, dataset)
+    else:
+        frames, names = _folder_splits(root, dataset)
+    for split, frame in frames.items():
+        validate.check_labels(frame, len(names), f"{where} {split} split")
+        validate.check_files(root, frame["path"].tolist(), f"{where} {split} split")
+    duplicates = validate.duplicates(frames)
+    for kind, paths in duplicates.items():
+        logger.warning("%s: %d duplicate paths in %s, e.g. %s", where, len(paths), kind, paths[:3])
+    decode = dataset.get("decode_check") or {"mode": "none"}
+    checked = {}
+    if decode["mode"] != "none":
+        sample = decode.get("sample_size") if decode["mode"] == "sample" else None
+        for split, frame in frames.items():
+            checked[split] = validate.decode_check(
+                root, frame["path"].tolist(), f"{where} {split} split", sample, threads
+            )
+    classes = splits.class_table(names, frames["train"]["label"].to_numpy())
+    report = {
+        "splits": {s: lists.split_stats(f, len(names)) for s, f in frames.items()},
+        "duplicates": {k: {"count": len(v), "first": v[:20]} for k, v in duplicates.items()},
+        "decoded": checked,
+    }
+    return frames, classes, report

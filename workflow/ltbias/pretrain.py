@@ -1,0 +1,91 @@
+"""Contrastive pretraining of toy backbones: parameter imbalance made on purpose.
+
+Each toy backbone sees its own caption corpus whose class frequencies follow an
+exponential profile (max/min = `imbalance`) over a backbone-specific order of the
+classes, so each has a different head. The per-class counts are the ground truth that
+the P-group analysis is checked against.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import open_clip
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from . import backbones, runtime
+from .config import PretrainConfig
+from .toyworld import ToyWorld, render
+
+__all__ = ["corpus_counts", "pretrain"]
+
+logger = logging.getLogger(__name__)
+
+
+def corpus_counts(n_classes: int, corpus_size: int, imbalance: float, seed: int) -> np.ndarray:
+    """Per-class caption counts (C,) summing to about `corpus_size`, head drawn by `seed`."""
+    profile = imbalance ** (-np.arange(n_classes) / max(1, n_classes - 1))
+    order = np.random.default_rng(seed).permutation(n_classes)
+    counts = np.empty(n_classes, dtype=np.int64)
+    counts[order] = np.maximum(1, np.rint(corpus_size * profile / profile.sum()))
+    return counts
+
+
+def pretrain(
+    model: str, world: ToyWorld, cfg: PretrainConfig, preprocess: dict
+) -> tuple[dict[str, torch.Tensor], pd.DataFrame, list[dict]]:
+    """Pretrain a randomly initialised open_clip `model` with open_clip's `ClipLoss`.
+
+    Returns the state dict (loadable with `open_clip.create_model(model, pretrained=file)`),
+    the corpus counts as a table (`label`, `class_name`, `count`) and a loss history.
+    """
+    runtime.seed_everything(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    counts = corpus_counts(world.num_classes, cfg.corpus_size, cfg.imbalance, cfg.seed)
+    labels = rng.permutation(np.repeat(np.arange(world.num_classes), counts))
+    images = torch.from_numpy(render(world, labels, rng)).permute(0, 3, 1, 2)  # (N, 3, S, S) uint8
+    mean = torch.tensor(preprocess["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(preprocess["std"]).view(1, 3, 1, 1)
+
+    tokenizer = open_clip.get_tokenizer(model)
+    captions = [t.format(name) for name in world.class_names for t in cfg.templates]
+    tokens = tokenizer(captions).view(world.num_classes, len(cfg.templates), -1)
+
+    clip = backbones.random_clip(model)
+    clip.train()
+    loss_fn = open_clip.ClipLoss()
+    optimizer = torch.optim.AdamW(clip.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+
+    def lr_factor(step: int) -> float:  # linear warmup, then cosine to zero
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * progress))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
+    history = []
+    for step in tqdm(range(cfg.steps), desc="pretrain", disable=None):
+        idx = torch.from_numpy(rng.integers(len(labels), size=cfg.batch_size))
+        batch = (images[idx].float() / 255 - mean) / std
+        batch_labels = torch.from_numpy(labels[idx.numpy()])
+        texts = tokens[batch_labels, torch.from_numpy(rng.integers(len(cfg.templates), size=cfg.batch_size))]
+        image_features, text_features, logit_scale = clip(batch, texts)
+        loss = loss_fn(image_features, text_features, logit_scale)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        with torch.no_grad():
+            clip.logit_scale.clamp_(0, math.log(100))
+        if (step + 1) % 100 == 0 or step + 1 == cfg.steps:
+            value = loss.item()
+            history.append({"step": step + 1, "loss": value})
+            logger.info("step %d loss %.4f", step + 1, value)
+            if not math.isfinite(value):
+                raise FloatingPointError(f"non-finite pretraining loss at step {step + 1}")
+    table = pd.DataFrame({"label": np.arange(world.num_classes), "class_name": world.class_names, "count": counts})
+    return clip.state_dict(), table, history

@@ -1,0 +1,144 @@
+"""The cheap stages: prior estimates, ensemble metrics, tables and figures (no GPU, no torch).
+
+Each function reads the files a rule gives it and writes the rule's outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.stats import spearmanr
+
+from . import ensemble, figures, files, prior, tables
+
+__all__ = ["ensemble_metrics", "estimate_prior", "make_figures", "make_tables"]
+
+logger = logging.getLogger(__name__)
+
+
+def estimate_prior(
+    zeroshot_val: str | os.PathLike,
+    classes_csv: str | os.PathLike,
+    settings: dict,
+    out_csv: str | os.PathLike,
+    out_json: str | os.PathLike,
+    true_counts_csv: str | os.PathLike | None = None,
+) -> None:
+    """Write the estimated pre-training prior (`label, class_name, prior`) and its fit info.
+
+    With the toy world's `pretrain_counts.csv` the info adds the Spearman correlation of
+    the estimate with the true pretraining counts.
+    """
+    logits, labels = files.load_logits(zeroshot_val, mmap=False)
+    classes = pd.read_csv(classes_csv)
+    if logits.shape[1] != len(classes):
+        raise ensemble.InconsistentLogitsError(
+            f"{zeroshot_val}: {logits.shape[1]} classes, {classes_csv} has {len(classes)}"
+        )
+    estimate, info = prior.estimate_prior(logits, labels, calibrate=settings["calibrate"])
+    info["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
+    if true_counts_csv is not None:
+        counts = pd.read_csv(true_counts_csv)["count"].to_numpy()
+        info["spearman_vs_pretrain_counts"] = float(spearmanr(estimate, counts).statistic)
+    files.save_csv(out_csv, classes[["label", "class_name"]].assign(prior=estimate))
+    files.save_json(out_json, info)
+
+
+def ensemble_metrics(
+    backbones: list[str],
+    logits_paths: list[str],
+    test_csv: str | os.PathLike,
+    classes_csv: str | os.PathLike,
+    prior_paths: list[str],
+    count_paths: list[str],
+    settings: dict,
+    out: dict[str, str],
+) -> None:
+    """Evaluate every subset; write `metrics.csv`, `per_class.csv` and one D x P table per
+    subset into the folder `out["dxp"]` (see `ensemble.evaluate_ensembles`)."""
+    manifest = pd.read_csv(test_csv)
+    classes = pd.read_csv(classes_csv)
+    logits = ensemble.load_member_logits(
+        dict(zip(backbones, logits_paths, strict=True)), manifest, len(classes), str(test_csv)
+    )
+    priors = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, prior_paths, strict=True)}
+    counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, count_paths, strict=True)} or None
+    metrics, per_class, dxp = ensemble.evaluate_ensembles(
+        backbones,
+        logits,
+        manifest["label"].to_numpy(),
+        classes,
+        priors=priors,
+        true_counts=counts,
+        p_fractions=(settings["many_fraction"], settings["few_fraction"]),
+    )
+    files.save_csv(out["metrics"], metrics)
+    files.save_csv(out["per_class"], per_class)
+    for subset, table in dxp.items():
+        files.save_csv(Path(out["dxp"]) / f"{subset}.csv", table)
+
+
+def make_tables(
+    metrics_csv: str | os.PathLike,
+    baselines_yaml: str | os.PathLike,
+    dataset: str,
+    settings: dict,
+    out_dir: str | os.PathLike,
+) -> None:
+    """Write Table 6 and Table 8 of `dataset` as CSV, Markdown and LaTeX into `out_dir`.
+
+    Args:
+        settings: `backbones` (ensemble order), `display_names`, `lift_backbone`, `epochs`,
+            `decimals`.
+    """
+    metrics = pd.read_csv(metrics_csv)
+    published = (yaml.safe_load(Path(baselines_yaml).read_text(encoding="utf-8")) or {}).get(dataset, {})
+    backbones = settings["backbones"]
+    t6 = tables.table6(
+        metrics,
+        settings["lift_backbone"],
+        backbones,
+        settings["epochs"],
+        published.get("table6", []),
+        published.get("paper"),
+    )
+    t8 = tables.table8(metrics, backbones, settings["display_names"], published.get("table8", []))
+    tables.write_table(t6, Path(out_dir) / "table6", settings["decimals"], exclude_from_best=["Reproduced - paper"])
+    tables.write_table(t8, Path(out_dir) / "table8", settings["decimals"])
+
+
+def make_figures(
+    metrics_csv: str | os.PathLike,
+    per_class_csv: str | os.PathLike,
+    dxp_dir: str | os.PathLike,
+    settings: dict,
+    out: dict[str, str],
+) -> None:
+    """Per-class accuracy vs train count, accuracy vs M, and the D x P gain heatmap.
+
+    Args:
+        settings: `backbones`, `display_names`, `lift_backbone`.
+    """
+    metrics = pd.read_csv(metrics_csv)
+    per_class = pd.read_csv(per_class_csv)
+    backbones, names = settings["backbones"], settings["display_names"]
+    full = ensemble.subset_name(backbones)
+    singles = metrics[metrics["size"] == 1]
+    best = singles.loc[singles["all"].idxmax(), "subset"]
+    shown = [best] if best == full else [best, full]
+    labels = [
+        f"best single ({names[best]})" if s == best and s != full else f"all {len(backbones)} backbones" for s in shown
+    ]
+    figures.per_class_accuracy(per_class, shown, labels, out["per_class_accuracy"])
+    figures.accuracy_vs_members(metrics, out["accuracy_vs_members"])
+    lift = settings["lift_backbone"]
+    title = f"gain of all {len(backbones)} over {names[lift]} (LIFT)"
+    figures.dxp_gain_heatmap(
+        pd.read_csv(Path(dxp_dir) / f"{full}.csv"), pd.read_csv(Path(dxp_dir) / f"{lift}.csv"), title, out["dxp_gain"]
+    )
+    logger.info("figures for %d subsets (%s)", len(metrics), ", ".join(np.atleast_1d(metrics["subset"])))

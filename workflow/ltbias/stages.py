@@ -1,0 +1,176 @@
+"""One function per expensive workflow stage: read input files, run, write output files.
+
+The rule scripts only unpack Snakemake's objects and call these; tests call them
+directly with paths. Cheap stages (ensembles, tables, figures) live in `reports.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from . import backbones, config, data, files, inference, models, provenance, runtime, train
+
+__all__ = ["finetune", "logits", "zeroshot_logits"]
+
+logger = logging.getLogger(__name__)
+
+
+def _workers(device: str, threads: int) -> int:
+    """DataLoader workers: the job's threads on CUDA; on CPU the main process decodes."""
+    return threads if runtime.resolve_device(device).type == "cuda" else 0
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def finetune(
+    backbone_json: str | os.PathLike,
+    weights_file: str | os.PathLike,
+    root: str | os.PathLike,
+    train_csv: str | os.PathLike,
+    classes_csv: str | os.PathLike,
+    settings: dict,
+    out: dict[str, str],
+    threads: int = 1,
+    where: str = "finetune",
+) -> dict:
+    """Fine-tune one backbone with the LIFT recipe and write its checkpoint.
+
+    Args:
+        settings: `{"finetune": <finetune block>, "prompt": <template>}`.
+        out: paths `checkpoint`, `history`, `provenance`; the resume state lives beside
+            the checkpoint as `resume.pt` until the run completes.
+    """
+    started = provenance.now()
+    runtime.set_threads(threads)
+    cfg = config.from_dict(config.FinetuneConfig, settings["finetune"], where)
+    backbone = files.load_json(backbone_json)
+    classes = pd.read_csv(classes_csv)
+    manifest = pd.read_csv(train_csv)
+    class_names = classes["class_name"].tolist()
+
+    runtime.seed_everything(cfg.seed)
+    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
+    model = models.build_classifier(
+        clip, backbone["model"], class_names, settings["prompt"], cfg.head_scale, cfg.bottleneck
+    )
+    del clip  # the text tower is no longer needed
+    dataset = data.ManifestDataset(
+        root, manifest, data.train_transform(backbone["preprocess"], cfg.crop_scale), skip_bad=cfg.max_bad_images > 0
+    )
+    fingerprint = _fingerprint(settings, backbone, files.sha256(weights_file), files.sha256(train_csv), class_names)
+    state_path = Path(out["checkpoint"]).with_name("resume.pt")
+    summary = train.fit(
+        model,
+        dataset,
+        classes["train_count"].to_numpy(),
+        cfg,
+        state_path=state_path,
+        fingerprint=fingerprint,
+        num_workers=_workers(cfg.device, threads),
+    )
+    model.cpu()
+    final = summary["history"][-1]
+    files.save_torch(
+        out["checkpoint"],
+        models.checkpoint_payload(
+            model, backbone, class_names, config.as_dict(cfg), {"train_acc": final["train_acc"], "loss": final["loss"]}
+        ),
+    )
+    files.save_json(out["history"], summary["history"])
+    files.save_json(
+        out["provenance"],
+        provenance.record(
+            settings,
+            started,
+            backbone=backbone,
+            device=summary["device"],
+            precision=summary["precision"],
+            images_per_second=summary["images_per_second"],
+            peak_gpu_memory_mb=summary["peak_gpu_memory_mb"],
+            bad_images=summary["bad_images"],
+        ),
+    )
+    state_path.unlink(missing_ok=True)
+    return summary
+
+
+def _eval_datasets(
+    root: str | os.PathLike, manifests: dict[str, str], preprocess: dict, cfg: config.EvalConfig
+) -> dict:
+    transform = data.tte_transform(preprocess, cfg.tte_expand) if cfg.tte else data.test_transform(preprocess)
+    return {split: data.ManifestDataset(root, pd.read_csv(path), transform) for split, path in manifests.items()}
+
+
+def _cache_logits(
+    model: torch.nn.Module,
+    root: str | os.PathLike,
+    manifests: dict[str, str],
+    preprocess: dict,
+    settings: dict,
+    out: dict[str, str],
+    threads: int,
+    started: str,
+    where: str,
+) -> None:
+    cfg = config.from_dict(config.EvalConfig, settings["evaluation"], where)
+    facts = {}
+    for split, dataset in _eval_datasets(root, manifests, preprocess, cfg).items():
+        logits, labels, info = inference.compute_logits(model, dataset, cfg, _workers(cfg.device, threads))
+        files.save_logits(out[split], logits, labels)
+        facts[split] = info
+    files.save_json(out["provenance"], provenance.record(settings, started, splits=facts))
+
+
+def logits(
+    checkpoint: str | os.PathLike,
+    weights_file: str | os.PathLike,
+    root: str | os.PathLike,
+    manifests: dict[str, str],
+    settings: dict,
+    out: dict[str, str],
+    threads: int = 1,
+) -> None:
+    """Cache the fine-tuned backbone's raw logits (no LA offset) on each split in `manifests`.
+
+    Args:
+        settings: `{"evaluation": <evaluation block>}`.
+        out: a path per split plus `provenance`.
+    """
+    started = provenance.now()
+    runtime.set_threads(threads)
+    model, meta = models.load_finetuned(checkpoint, weights_file)
+    preprocess = meta["backbone"]["preprocess"]
+    _cache_logits(model, root, manifests, preprocess, settings, out, threads, started, "evaluation")
+
+
+def zeroshot_logits(
+    backbone_json: str | os.PathLike,
+    weights_file: str | os.PathLike,
+    root: str | os.PathLike,
+    manifests: dict[str, str],
+    classes_csv: str | os.PathLike,
+    settings: dict,
+    out: dict[str, str],
+    threads: int = 1,
+) -> None:
+    """Cache zero-shot logits (logit_scale x cosine of projected features) on each split.
+
+    Args:
+        settings: `{"evaluation": <evaluation block>, "prompt": <template>}`.
+    """
+    started = provenance.now()
+    runtime.set_threads(threads)
+    backbone = files.load_json(backbone_json)
+    class_names = pd.read_csv(classes_csv)["class_name"].tolist()
+    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
+    model = models.ZeroShotClassifier(clip, backbone["model"], class_names, settings["prompt"])
+    _cache_logits(model, root, manifests, backbone["preprocess"], settings, out, threads, started, "evaluation")

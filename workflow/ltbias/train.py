@@ -1,0 +1,259 @@
+"""The LIFT fine-tuning loop with exact resume (method.md §4.4-§4.5).
+
+SGD over adapters and head, cosine learning rate stepped once per epoch, logit-adjusted
+cross-entropy. Training state is checkpointed atomically every `checkpoint_every_steps`
+steps and at each epoch end; a rerun with the same fingerprint resumes from it and ends
+with bit-identical weights on CPU. SIGTERM or SIGUSR1 checkpoint and stop the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from . import data, files, runtime
+from .config import FinetuneConfig
+from .models import LongTailClassifier
+
+__all__ = [
+    "NonFiniteLossError",
+    "Preempted",
+    "fit",
+    "log_prior",
+    "logit_adjusted_loss",
+]
+
+logger = logging.getLogger(__name__)
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite; the message names epoch and step."""
+
+
+class Preempted(RuntimeError):
+    """A stop signal arrived; training state was saved and the run can be resumed."""
+
+
+def log_prior(counts: np.ndarray) -> torch.Tensor:
+    """log pi with pi_j = n_j / sum n (+1e-9 inside the log, as the reference code)."""
+    counts = torch.as_tensor(np.asarray(counts, dtype=np.float64))
+    return torch.log(counts / counts.sum() + 1e-9).float()
+
+
+def logit_adjusted_loss(
+    logits: torch.Tensor, labels: torch.Tensor, log_prior: torch.Tensor, tau: float
+) -> torch.Tensor:
+    """CE(z + tau * log pi, y) (Menon et al.); the offset is applied in training only."""
+    return F.cross_entropy(logits + tau * log_prior, labels)
+
+
+@contextlib.contextmanager
+def _stop_requested() -> Iterator[threading.Event]:
+    """An event set by SIGTERM/SIGUSR1 while the block runs (previous handlers restored)."""
+    event = threading.Event()
+
+    def handler(signum: int, frame: object) -> None:
+        logger.warning("received %s: checkpointing and stopping", signal.Signals(signum).name)
+        event.set()
+
+    previous = {s: signal.signal(s, handler) for s in _STOP_SIGNALS}
+    try:
+        yield event
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+def _check_finite(losses: list[torch.Tensor], epoch: int, first_step: int) -> float:
+    """Mean of the window's losses; raise naming the first non-finite step."""
+    if not losses:
+        return float("nan")
+    window = torch.stack(losses).float().cpu()
+    finite = torch.isfinite(window)
+    if not finite.all():
+        step = first_step + int((~finite).nonzero()[0])
+        raise NonFiniteLossError(
+            f"non-finite training loss {window[step - first_step].item()} at epoch {epoch}, step {step}"
+        )
+    return float(window.mean())
+
+
+def _load_state(path: Path, fingerprint: str) -> dict | None:
+    if not path.is_file():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("fingerprint") != fingerprint:
+        logger.warning("ignoring %s: it belongs to a different configuration or data", path)
+        return None
+    return state
+
+
+def _save_state(path: Path, state: dict) -> None:
+    files.save_torch(path, state)
+    logger.info("saved training state at epoch %d step %d to %s", state["epoch"], state["step"], path)
+
+
+def fit(
+    model: LongTailClassifier,
+    dataset: data.ManifestDataset,
+    counts: np.ndarray,
+    cfg: FinetuneConfig,
+    *,
+    state_path: str | os.PathLike,
+    fingerprint: str,
+    num_workers: int = 0,
+) -> dict:
+    """Fine-tune `model` in place on `dataset` whose per-class train counts are `counts`.
+
+    Args:
+        state_path: resume checkpoint, read if present and written during training.
+        fingerprint: identifies config + data; a state with another fingerprint is ignored.
+        num_workers: DataLoader worker processes.
+
+    Returns:
+        `{"history": [per-epoch dict], "images_per_second", "device", "peak_gpu_memory_mb",
+        "bad_images"}`. The resume checkpoint is left in place; the caller removes it once
+        the final checkpoint is written.
+    """
+    state_path = Path(state_path)
+    device = runtime.resolve_device(cfg.device)
+    precision = runtime.resolve_precision(cfg.precision, device)
+    runtime.seed_everything(cfg.seed)
+    model.to(device)
+    trainable = model.trainable_parameters()
+    n_trainable = sum(p.numel() for p in trainable)
+    n_frozen = sum(p.numel() for p in model.parameters()) - n_trainable
+    logger.info("device %s, precision %s, trainable %d, frozen %d parameters", device, precision, n_trainable, n_frozen)
+
+    optimizer = torch.optim.SGD(trainable, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    prior = log_prior(counts).to(device)
+
+    start_epoch, start_step, history, bad_images = 0, 0, [], 0
+    state = _load_state(state_path, fingerprint)
+    if state is not None:
+        model.load_trainable_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        start_epoch, start_step = state["epoch"], state["step"]
+        history, bad_images = list(state["history"]), state["bad_images"]
+        logger.info("resuming from %s at epoch %d step %d", state_path, start_epoch, start_step)
+
+    def snapshot(epoch: int, step: int) -> None:
+        _save_state(
+            state_path,
+            {
+                "fingerprint": fingerprint,
+                "epoch": epoch,
+                "step": step,
+                "model": model.trainable_state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(),
+                "history": history,
+                "bad_images": bad_images,
+            },
+        )
+
+    forward = torch.compile(model) if cfg.compile else model
+    sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
+    loader = DataLoader(
+        dataset,
+        batch_sampler=sampler,
+        num_workers=num_workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=num_workers > 0,
+        collate_fn=data.collate_skipping,
+        worker_init_fn=data.worker_init,
+    )
+    steps_per_epoch = math.ceil(len(dataset) / cfg.batch_size)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    model.train()
+    with _stop_requested() as stop:
+        for epoch in range(start_epoch, cfg.epochs):
+            sampler.set_epoch(epoch, start_step)
+            window, window_start, losses = [], start_step, []
+            correct = torch.zeros((), dtype=torch.long, device=device)
+            seen, started = 0, time.perf_counter()
+            batches = tqdm(
+                loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=start_step, total=steps_per_epoch, disable=None
+            )
+            for step, (images, labels, skipped) in enumerate(batches, start=start_step):
+                bad_images += len(skipped)
+                for message in skipped:
+                    logger.warning("skipped bad image %d/%d: %s", bad_images, cfg.max_bad_images, message)
+                if bad_images > cfg.max_bad_images:
+                    raise data.BadImageError(
+                        f"{bad_images} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
+                    )
+                if len(labels):
+                    images = images.to(device, non_blocking=True)
+                    labels = labels.to(device, non_blocking=True)
+                    with runtime.autocast(device, precision):
+                        logits = forward(images)
+                    loss = logit_adjusted_loss(logits.float(), labels, prior, cfg.la_tau)
+                    optimizer.zero_grad(set_to_none=True)
+                    scaler.scale(loss).backward()
+                    scaler.step(optimizer)
+                    scaler.update()
+                    window.append(loss.detach())
+                    correct += (logits.argmax(dim=1) == labels).sum()
+                    seen += len(labels)
+                done = step + 1
+                periodic = cfg.checkpoint_every_steps and done % cfg.checkpoint_every_steps == 0
+                if done % cfg.log_every_steps == 0 or periodic or stop.is_set():
+                    mean = _check_finite(window, epoch, window_start)
+                    losses.append((mean, len(window)))
+                    logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps_per_epoch, mean)
+                    window, window_start = [], done
+                if stop.is_set() or (periodic and done < steps_per_epoch):
+                    snapshot(epoch, done)
+                    if stop.is_set():
+                        raise Preempted(f"stopped by signal at epoch {epoch} step {done}; rerun to resume")
+            mean = _check_finite(window, epoch, window_start)
+            losses.append((mean, len(window)))
+            seconds = time.perf_counter() - started
+            record = {
+                "epoch": epoch,
+                "lr": optimizer.param_groups[0]["lr"],
+                "loss": sum(m * n for m, n in losses if n) / max(1, sum(n for _, n in losses)),
+                "train_acc": 100.0 * int(correct) / max(1, seen),
+                "images": seen,
+                "seconds": seconds,
+                "images_per_second": seen / seconds,
+            }
+            history.append(record)
+            logger.info("epoch %d done: %s", epoch, record)
+            scheduler.step()
+            start_step = 0
+            snapshot(epoch + 1, 0)
+
+    peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+    total_images = sum(r["images"] for r in history)
+    total_seconds = sum(r["seconds"] for r in history)
+    return {
+        "history": history,
+        "images_per_second": total_images / total_seconds if total_seconds else None,
+        "device": runtime.device_name(device),
+        "precision": precision,
+        "peak_gpu_memory_mb": peak,
+        "bad_images": bad_images,
+    }

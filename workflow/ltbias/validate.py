@@ -1,0 +1,101 @@
+"""Checks on split manifests that run before any GPU time is spent.
+
+Every failure names what is wrong, how often, and the first 20 offending paths or rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+from tqdm import tqdm
+
+__all__ = ["SplitValidationError", "check_files", "check_labels", "decode_check", "duplicates"]
+
+SHOW = 20
+
+
+class SplitValidationError(ValueError):
+    """A split manifest does not match the data on disk or the class list."""
+
+
+def _listing(items: Sequence[str]) -> str:
+    return "\n  ".join(items[:SHOW]) + ("\n  ..." if len(items) > SHOW else "")
+
+
+def check_labels(frame: pd.DataFrame, n_classes: int, where: str) -> None:
+    """Every label is in 0..C-1."""
+    labels = frame["label"].to_numpy()
+    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    if len(bad):
+        rows = [f"row {i}: {frame['path'].iat[i]} label {labels[i]}" for i in bad]
+        raise SplitValidationError(f"{where}: {len(bad)} labels outside 0..{n_classes - 1}:\n  {_listing(rows)}")
+
+
+def duplicates(splits: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """Paths listed twice within a split (`train`) or in two splits (`train&test`)."""
+    found = {}
+    for name, frame in splits.items():
+        repeated = frame["path"][frame["path"].duplicated()].unique().tolist()
+        if repeated:
+            found[name] = repeated
+    names = list(splits)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            shared = sorted(set(splits[a]["path"]) & set(splits[b]["path"]))
+            if shared:
+                found[f"{a}&{b}"] = shared
+    return found
+
+
+def check_files(root: str | os.PathLike, paths: Sequence[str], where: str) -> None:
+    """Every listed file exists under `root`."""
+    root = Path(root)
+    if not root.is_dir():
+        raise SplitValidationError(f"{where}: dataset root {root} is not a directory")
+    missing = [p for p in paths if not (root / p).is_file()]
+    if missing:
+        raise SplitValidationError(
+            f"{where}: {len(missing)} of {len(paths)} listed files are missing under {root}:\n  {_listing(missing)}"
+        )
+
+
+def _decode_error(path: Path) -> str | None:
+    try:
+        with Image.open(path) as img:
+            img.convert("RGB")
+    except Exception as err:  # noqa: BLE001  (any decoder failure is reported, not raised here)
+        return f"{path}: {err}"
+    return None
+
+
+def decode_check(
+    root: str | os.PathLike,
+    paths: Sequence[str],
+    where: str,
+    sample_size: int | None = None,
+    workers: int = 1,
+    seed: int = 0,
+) -> int:
+    """Decode every listed image (or a seeded sample of `sample_size`) in parallel.
+
+    Returns the number of images checked; raises naming the corrupt files.
+    """
+    paths = list(paths)
+    if sample_size is not None and sample_size < len(paths):
+        pick = np.random.default_rng(seed).choice(len(paths), sample_size, replace=False)
+        paths = [paths[i] for i in np.sort(pick)]
+    targets = [Path(root) / p for p in paths]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(tqdm(pool.map(_decode_error, targets), total=len(targets), desc=f"decode {where}", disable=None))
+    corrupt = [r for r in results if r is not None]
+    if corrupt:
+        raise SplitValidationError(
+            f"{where}: {len(corrupt)} of {len(targets)} images cannot be decoded:\n  {_listing(corrupt)}"
+        )
+    return len(targets)
