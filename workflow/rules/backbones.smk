@@ -1,0 +1,61 @@
+"""Backbone weights: checked, fetched once (login node) or pretrained in the toy world."""
+
+
+rule check_backbone:
+    input:
+        code=code_files("backbones.py"),
+    output:
+        "results/backbones/{backbone}/backbone.json",
+    log:
+        "logs/check_backbone/{backbone}.log",
+    localrule: True
+    conda:
+        "../../envs/torch.yaml"
+    params:
+        backbone=lambda wc: canonical(backbone_identity(wc.backbone)),
+    script:
+        "../scripts/check_backbone.py"
+
+
+rule fetch_weights:
+    input:
+        "results/backbones/{backbone}/backbone.json",
+    output:
+        f"{config['weights_dir']}/{{backbone}}.pt",
+    log:
+        "logs/fetch_weights/{backbone}.log",
+    localrule: True
+    conda:
+        "../../envs/torch.yaml"
+    params:
+        backbone=lambda wc: canonical(backbone_identity(wc.backbone)),
+    script:
+        "../scripts/fetch_weights.py"
+
+
+rule pretrain_toy:
+    input:
+        backbone="results/backbones/{backbone}/backbone.json",
+        code=code_files("backbones.py", "pretrain.py", "toyworld.py", "runtime.py"),
+    output:
+        weights="results/backbones/{backbone}/weights.pt",
+        counts="results/backbones/{backbone}/pretrain_counts.csv",
+        history="results/backbones/{backbone}/pretrain_history.json",
+    log:
+        "logs/pretrain_toy/{backbone}.log",
+    benchmark:
+        "benchmarks/pretrain_toy/{backbone}.tsv"
+    conda:
+        "../../envs/torch.yaml"
+    threads: compute("pretrain", "threads")
+    resources:
+        gpu=compute("pretrain", "gpu"),
+        mem_mb=compute("pretrain", "mem_mb"),
+        runtime=compute("pretrain", "runtime"),
+    params:
+        world=canonical(config["toy_world"]),
+        pretrain=lambda wc: canonical(
+            config["toy_pretrain"] | backbone_cfg(wc.backbone)["weights"]["toy"]
+        ),
+    script:
+        "../scripts/pretrain_toy.py"

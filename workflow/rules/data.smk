@@ -1,0 +1,62 @@
+"""Raw data and long-tailed split manifests."""
+
+
+rule render_toy:
+    output:
+        directory("results/{dataset}/raw"),
+    log:
+        "logs/render_toy/{dataset}.log",
+    benchmark:
+        "benchmarks/render_toy/{dataset}.tsv"
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        world=canonical(config["toy_world"]),
+        images_per_class=lambda wc: canonical(toy_images_per_class(wc)),
+    script:
+        "../scripts/render_toy.py"
+
+
+rule fetch_list:
+    output:
+        "resources/lists/{dataset}/{name}",
+    log:
+        "logs/fetch_list/{dataset}/{name}.log",
+    localrule: True
+    conda:
+        "../../envs/py-cpu.yaml"
+    params:
+        source=lambda wc: canonical(dataset_cfg(wc)["lists"][wc.name]),
+    script:
+        "../scripts/fetch_list.py"
+
+
+rule make_splits:
+    input:
+        unpack(list_inputs),
+        raw=raw_input,
+        code=code_files("splits.py", "lists.py", "validate.py", "prepare.py"),
+    output:
+        manifests=expand("results/{{dataset}}/splits/{split}.csv", split=SPLITS),
+        classes="results/{dataset}/splits/classes.csv",
+        report="results/{dataset}/splits/report.json",
+    log:
+        "logs/make_splits/{dataset}.log",
+    benchmark:
+        "benchmarks/make_splits/{dataset}.tsv"
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        dataset=split_params,
+        root=dataset_root,
+        list_names=LIST_NAMES,
+    script:
+        "../scripts/make_splits.py"

@@ -1,0 +1,51 @@
+"""Tables 6 and 8, figures, and their entries in `snakemake --report`."""
+
+
+rule tables:
+    input:
+        metrics="results/{dataset}/ensembles/metrics.csv",
+        baselines=config["baselines"],
+        code=code_files("ensemble.py", "reports.py", "tables.py"),
+    output:
+        table_output("table6", "csv"),
+        table_output("table6", "md"),
+        table_output("table6", "tex"),
+        table_output("table8", "csv"),
+        table_output("table8", "md"),
+        table_output("table8", "tex"),
+    log:
+        "logs/tables/{dataset}.log",
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        settings=table_settings,
+    script:
+        "../scripts/tables.py"
+
+
+rule figures:
+    input:
+        metrics="results/{dataset}/ensembles/metrics.csv",
+        per_class="results/{dataset}/ensembles/per_class.csv",
+        dxp="results/{dataset}/ensembles/dxp",
+        code=code_files("ensemble.py", "figures.py", "reports.py"),
+    output:
+        per_class_accuracy=figure_output("per_class_accuracy"),
+        accuracy_vs_members=figure_output("accuracy_vs_members"),
+        dxp_gain=figure_output("dxp_gain"),
+    log:
+        "logs/figures/{dataset}.log",
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        settings=figure_settings,
+    script:
+        "../scripts/figures.py"
