@@ -1,0 +1,48 @@
+"""Run the real Snakefile in a copy of the checkout, as a user would."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import REPO
+
+CHECKOUT_PARTS = ["Snakefile", "workflow", "config", "envs", "profiles", "tests/config"]
+
+
+def copy_checkout(target: Path) -> Path:
+    """Copy what a run needs (not results, not .venv) so tests may edit code and config."""
+    target.mkdir(parents=True)
+    for part in CHECKOUT_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
+    return target
+
+
+def snakemake(checkout: Path, *args: str, cores: int = 2, profile: str = "none") -> subprocess.CompletedProcess:
+    """`snakemake` in `checkout` with the given arguments; never raises on failure."""
+    command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--workflow-profile", profile, *args]
+    return subprocess.run(command, cwd=checkout, capture_output=True, text=True, timeout=1800)
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
+    """Job counts per rule from a dry run's "Job stats" table."""
+    text = result.stdout + result.stderr
+    if "Nothing to be done" in text:
+        return {}
+    table = text.split("Job stats:", 1)[1]
+    counts = {}
+    for line in table.splitlines()[3:]:
+        match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not match:
+            break
+        counts[match.group(1)] = int(match.group(2))
+    counts.pop("total", None)
+    return counts

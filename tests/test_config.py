@@ -1,0 +1,66 @@
+import dataclasses
+
+import pytest
+import yaml
+
+from helpers import REPO
+from ltbias import config, toyworld
+
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("block", "cls", "skip"),
+    [
+        ("finetune", config.FinetuneConfig, set()),
+        ("evaluation", config.EvalConfig, set()),
+        ("toy_pretrain", config.PretrainConfig, {"seed", "imbalance"}),  # per backbone: weights.toy
+    ],
+)
+def test_schema_defaults_equal_dataclass_defaults(block, cls, skip):
+    properties = SCHEMA["properties"][block]["properties"]
+    defaults = config.as_dict(cls())
+    assert set(properties) == set(defaults) - skip
+    for key, spec in properties.items():
+        assert spec["default"] == defaults[key], key
+
+
+def test_toy_world_schema_defaults_equal_dataclass_defaults():
+    properties = SCHEMA["properties"]["toy_world"]["properties"]
+    world = dataclasses.asdict(toyworld.ToyWorld())
+    assert set(properties) == set(world)
+    for key, spec in properties.items():
+        expected = world[key]
+        if key == "colors":
+            expected = {k: list(v) for k, v in expected.items()}
+        elif isinstance(expected, tuple):
+            expected = list(expected)
+        assert spec["default"] == expected, key
+
+
+def test_unknown_key_and_wrong_type_name_the_key():
+    with pytest.raises(ValueError, match=r"finetune \(backbone clip\): unknown key\(s\) \['lr_rate'\]"):
+        config.from_dict(config.FinetuneConfig, {"lr_rate": 0.1}, "finetune (backbone clip)")
+    with pytest.raises(TypeError, match=r"finetune.lr: expected float, got '1e-3'"):
+        config.from_dict(config.FinetuneConfig, {"lr": "1e-3"}, "finetune")
+    assert config.from_dict(config.FinetuneConfig, {"lr": 1, "bottleneck": None}, "finetune").lr == 1
+
+
+def _property_names(schema, definitions):
+    """Every property name of the config schema, nested blocks and definitions included."""
+    names = set()
+    for key, spec in (schema.get("properties") or {}).items():
+        names.add(key)
+        names |= _property_names(spec, definitions)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        reference = extra.get("$ref", "").rsplit("/", 1)[-1]
+        names |= _property_names(definitions.get(reference, extra), definitions)
+    return names
+
+
+def test_config_readme_documents_every_key():
+    readme = (REPO / "config" / "README.md").read_text()
+    names = _property_names(SCHEMA, SCHEMA["$defs"])
+    missing = sorted(n for n in names if f"{n}`" not in readme)
+    assert not missing, f"config/README.md does not document {missing}"

@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from ltbias import files
+
+
+def test_atomic_path_keeps_old_file_when_writer_fails(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), files.atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
+
+
+def test_logits_round_trip_memory_mapped(tmp_path):
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(57, 11)).astype(np.float32)
+    labels = rng.integers(0, 11, 57)
+    files.save_logits(tmp_path / "x.npz", logits, labels)
+    mapped, mapped_labels = files.load_logits(tmp_path / "x.npz")
+    assert isinstance(mapped, np.memmap)
+    assert mapped.dtype == np.float32 and mapped_labels.dtype == np.int64
+    np.testing.assert_array_equal(mapped, logits)
+    np.testing.assert_array_equal(mapped_labels, labels)
+    eager, _ = files.load_logits(tmp_path / "x.npz", mmap=False)
+    np.testing.assert_array_equal(eager, logits)
+
+
+def test_save_logits_refuses_mismatched_rows(tmp_path):
+    with pytest.raises(ValueError, match="do not match"):
+        files.save_logits(tmp_path / "x.npz", np.zeros((3, 2)), np.zeros(4))
+    assert not (tmp_path / "x.npz").exists()

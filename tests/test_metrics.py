@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from ltbias import metrics
+
+
+def test_per_class_and_group_accuracy_by_hand():
+    labels = np.array([0, 0, 1, 1, 1, 2])
+    predictions = np.array([0, 1, 1, 1, 0, 0])
+    per_class = metrics.per_class_accuracy(predictions, labels, 4)
+    np.testing.assert_allclose(per_class[:3], [0.5, 2 / 3, 0.0])
+    assert np.isnan(per_class[3])  # class absent from the test set
+    groups = np.array(["A", "A", "B", "B"])
+    assert metrics.group_accuracy(per_class, groups, ["A", "B"]) == pytest.approx({"A": 100 * 7 / 12, "B": 0.0})
+
+
+def test_cross_table_counts_and_means():
+    per_class = np.array([1.0, 0.5, 0.0, 0.25])
+    table = metrics.cross_table(
+        per_class, np.array(["x", "x", "y", "y"]), np.array(["p", "q", "p", "p"]), ["x", "y"], ["p", "q"]
+    )
+    cells = {(r.d_group, r.p_group): (r.classes, r.accuracy) for r in table.itertuples()}
+    assert cells[("x", "p")] == (1, 100.0)
+    assert cells[("y", "p")] == (2, 12.5)
+    assert cells[("y", "q")][0] == 0 and np.isnan(cells[("y", "q")][1])
+
+
+def test_ece_of_a_perfectly_calibrated_and_an_overconfident_model():
+    labels = np.array([0, 1])
+    confident = np.array([[20.0, 0.0], [0.0, 20.0]])
+    assert metrics.expected_calibration_error(confident, labels) < 1e-3
+    wrong = np.array([[0.0, 20.0], [20.0, 0.0]])
+    assert metrics.expected_calibration_error(wrong, labels) == pytest.approx(100.0, abs=1e-3)

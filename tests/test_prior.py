@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+from scipy.special import softmax
+
+from ltbias import prior
+
+
+def _gaussian_world(pi, per_class=400, dim=6, separation=1.0, seed=0):
+    """Logits = exact class log-likelihoods + log pi (a model trained under prior pi)."""
+    rng = np.random.default_rng(seed)
+    n_classes = len(pi)
+    means = rng.normal(0, separation, (n_classes, dim))
+    labels = np.repeat(np.arange(n_classes), per_class)
+    x = means[labels] + rng.normal(size=(len(labels), dim))
+    loglik = -0.5 * ((x[:, None, :] - means[None]) ** 2).sum(-1)
+    return loglik + np.log(pi), labels
+
+
+def test_recovers_a_known_skewed_prior():
+    pi = 0.95 ** np.arange(20) * np.array([1, 3] * 10)
+    pi /= pi.sum()
+    logits, labels = _gaussian_world(pi)
+    estimate, info = prior.estimate_prior(logits, labels, calibrate=False)
+    assert estimate.sum() == pytest.approx(1.0)
+    assert np.corrcoef(np.log(estimate), np.log(pi))[0, 1] > 0.97
+    assert np.abs(np.log(estimate / pi)).max() < 0.35
+    assert info["gradient_norm"] < 1e-5
+
+
+def test_uniform_prior_gives_uniform_estimate():
+    pi = np.full(10, 0.1)
+    logits, labels = _gaussian_world(pi, per_class=800)
+    estimate, _ = prior.estimate_prior(logits, labels, calibrate=False)
+    assert np.abs(estimate / 0.1 - 1).max() < 0.2
+
+
+def test_temperature_calibration_matches_confidence_to_accuracy():
+    logits, labels = _gaussian_world(np.full(8, 1 / 8), separation=2.0)
+    temperature = prior.calibrate_temperature(3 * logits, labels)  # an over-confident model
+    confidence = softmax(3 * logits / temperature, axis=1).max(axis=1).mean()
+    accuracy = (logits.argmax(axis=1) == labels).mean()
+    assert confidence == pytest.approx(accuracy, abs=1e-6)
+    assert 2.0 < temperature < 4.5
+
+
+def test_p_groups_by_rank_thirds():
+    groups = prior.p_groups(np.array([0.05, 0.3, 0.1, 0.2, 0.15, 0.02, 0.08, 0.06, 0.04]))
+    assert groups.tolist() == [
+        "P-Few", "P-Many", "P-Medium", "P-Many", "P-Many", "P-Few", "P-Medium", "P-Medium", "P-Few"
+    ]  # fmt: skip
+    forty = prior.p_groups(np.linspace(1, 2, 40))
+    assert [(forty == g).sum() for g in prior.P_GROUPS] == [13, 13, 14]  # GLA: C//3, C//3, rest

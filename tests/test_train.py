@@ -1,0 +1,133 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ltbias import data, splits, toyworld, train
+from ltbias.config import FinetuneConfig
+
+
+def test_logit_adjusted_loss_matches_hand_computation():
+    logits = torch.tensor([[2.0, 0.0, -1.0]])
+    counts = np.array([80, 15, 5])
+    loss = train.logit_adjusted_loss(logits, torch.tensor([1]), train.log_prior(counts), tau=1.0)
+    z = [2.0 + math.log(0.8 + 1e-9), 0.0 + math.log(0.15 + 1e-9), -1.0 + math.log(0.05 + 1e-9)]
+    expected = -(z[1] - math.log(sum(math.exp(v) for v in z)))
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    plain = train.logit_adjusted_loss(logits, torch.tensor([1]), train.log_prior(counts), tau=0.0)
+    assert plain.item() == pytest.approx(torch.nn.functional.cross_entropy(logits, torch.tensor([1])).item())
+
+
+@pytest.fixture
+def toy_train_set(tmp_path, small_world, toy_preprocess):
+    toyworld.write_raw_dataset(small_world, tmp_path / "raw", {"train": 6})
+    folders = [n.replace(" ", "_") for n in small_world.class_names]
+    manifest = splits.folder_manifest(tmp_path / "raw", "train", folders)
+    dataset = data.ManifestDataset(tmp_path / "raw", manifest, data.train_transform(toy_preprocess, (0.5, 1.0)))
+    return dataset, np.bincount(manifest["label"])
+
+
+def _fit(model, dataset, counts, tmp_path, **overrides):
+    cfg = FinetuneConfig(**({"epochs": 3, "batch_size": 16, "lr": 0.05, "checkpoint_every_steps": 0} | overrides))
+    return train.fit(model, dataset, counts, cfg, state_path=tmp_path / "state.pt", fingerprint="f")
+
+
+def test_cosine_schedule_steps_once_per_epoch(toy_classifier, toy_train_set, tmp_path):
+    dataset, counts = toy_train_set
+    seen = []
+    original = torch.optim.SGD.step
+
+    def spy(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return original(self, *args, **kwargs)
+
+    torch.optim.SGD.step = spy
+    try:
+        history = _fit(toy_classifier, dataset, counts, tmp_path, epochs=4, batch_size=20)["history"]
+    finally:
+        torch.optim.SGD.step = original
+    steps = math.ceil(len(dataset) / 20)
+    expected = [0.05 * 0.5 * (1 + math.cos(math.pi * e / 4)) for e in range(4)]
+    assert len(seen) == 4 * steps
+    for epoch in range(4):
+        assert seen[epoch * steps : (epoch + 1) * steps] == pytest.approx([expected[epoch]] * steps, rel=1e-9)
+    assert [h["lr"] for h in history] == pytest.approx(expected, rel=1e-9)
+
+
+def test_fit_is_deterministic_and_changes_only_trainable_parts(
+    toy_train_set, tmp_path, toy_weights, toy_preprocess, small_world
+):
+    from ltbias import backbones, models
+
+    def fresh():
+        torch.manual_seed(0)  # adapter down-projections are randomly initialised
+        clip = backbones.load_clip("ltbias-toy-vit", toy_weights, toy_preprocess)
+        return models.build_classifier(clip, "ltbias-toy-vit", small_world.class_names, "a photo of a {}.", 25.0)
+
+    dataset, counts = toy_train_set
+    a, b = fresh(), fresh()
+    frozen_before = {k: v.clone() for k, v in a.visual.state_dict().items() if ".adapter." not in k}
+    _fit(a, dataset, counts, tmp_path / "a")
+    _fit(b, dataset, counts, tmp_path / "b")
+    trained_b = b.trainable_state_dict()["adapters"]
+    for name, value in a.trainable_state_dict()["adapters"].items():
+        assert torch.equal(value, trained_b[name]), name
+    assert torch.equal(a.head.weight, b.head.weight)
+    assert not torch.equal(a.adapters[0].up.weight, torch.zeros_like(a.adapters[0].up.weight))
+    for k, v in a.visual.state_dict().items():
+        if k in frozen_before:
+            assert torch.equal(v, frozen_before[k]), k
+
+
+def test_non_finite_loss_names_epoch_and_step(toy_classifier, toy_train_set, tmp_path):
+    dataset, counts = toy_train_set
+    calls = {"n": 0}
+    forward = toy_classifier.forward
+
+    def poisoned(images):
+        calls["n"] += 1
+        out = forward(images)
+        return out * float("nan") if calls["n"] == 5 else out  # the 5th batch overall
+
+    toy_classifier.forward = poisoned
+    steps = math.ceil(len(dataset) / 16)  # 4 steps per epoch: the 5th batch is epoch 1, step 0
+    assert steps == 4
+    with pytest.raises(train.NonFiniteLossError, match="at epoch 1, step 0"):
+        _fit(toy_classifier, dataset, counts, tmp_path, log_every_steps=1)
+
+
+def test_epoch_sample_order_depends_only_on_seed_and_epoch():
+    sampler = data.EpochBatchSampler(10, 4, seed=3)
+    sampler.set_epoch(2)
+    full = list(sampler)
+    sampler.set_epoch(2, start=1)
+    assert list(sampler) == full[1:]
+    assert [len(b) for b in full] == [4, 4, 2]  # the last partial batch is kept
+    assert sorted(i for b in full for i, _ in b) == list(range(10))
+    sampler.set_epoch(3)
+    assert list(sampler) != full
+
+
+def test_corrupt_training_image_is_named_or_skipped_when_allowed(toy_classifier, toy_train_set, tmp_path):
+    dataset, counts = toy_train_set
+    bad = dataset.root / dataset.paths[7]
+    bad.write_bytes(bad.read_bytes()[:40])  # truncated PNG
+    with pytest.raises(data.BadImageError, match=str(bad.name)):
+        _fit(toy_classifier, dataset, counts, tmp_path, epochs=1)
+    dataset.skip_bad = True
+    summary = _fit(toy_classifier, dataset, counts, tmp_path / "skip", epochs=2, max_bad_images=2)
+    assert summary["bad_images"] == 2  # once per epoch
+    with pytest.raises(data.BadImageError, match=r"exceed finetune\.max_bad_images=1"):
+        _fit(toy_classifier, dataset, counts, tmp_path / "skip2", epochs=2, max_bad_images=1)
+
+
+def test_manifest_dataset_yields_label_and_seeded_crop(toy_train_set):
+    dataset, _ = toy_train_set
+    a, label = dataset[(3, 123)]
+    b, _ = dataset[(3, 123)]
+    c, _ = dataset[(3, 124)]
+    assert label == dataset.labels[3]
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert isinstance(pd.Series(dataset.paths).iloc[0], str)

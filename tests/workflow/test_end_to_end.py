@@ -1,0 +1,59 @@
+"""The micro toy world through the real Snakefile, as `snakemake --cores 2` runs it."""
+
+import json
+
+import pandas as pd
+
+from smk import copy_checkout, planned_jobs, snakemake
+
+
+def test_micro_run_writes_tables_and_figures(micro_run):
+    results = micro_run / "results" / "toy"
+    for table in ("table6", "table8"):
+        for ext in ("csv", "md", "tex"):
+            assert (results / "tables" / f"{table}.{ext}").stat().st_size > 0
+    for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain"):
+        assert (results / "figures" / f"{figure}.svg").read_text().startswith("<?xml")
+    metrics = pd.read_csv(results / "ensembles" / "metrics.csv")
+    assert metrics["subset"].tolist() == [
+        "toy_a", "toy_b", "toy_c", "toy_a+toy_b", "toy_a+toy_c", "toy_b+toy_c", "toy_a+toy_b+toy_c"
+    ]  # fmt: skip
+    assert metrics[["all", "d_many", "d_medium", "d_few"]].notna().all().all()
+    classes = pd.read_csv(results / "splits" / "classes.csv")
+    assert set(classes["d_group"]) == {"D-Many", "D-Medium", "D-Few"}
+    assert len(list((results / "ensembles" / "dxp").glob("*.csv"))) == 7
+    table8 = pd.read_csv(results / "tables" / "table8.csv")
+    assert len(table8) == 7
+
+
+def test_logits_cache_schema(micro_run):
+    from ltbias import files
+
+    manifest = pd.read_csv(micro_run / "results/toy/splits/test.csv")
+    logits, labels = files.load_logits(micro_run / "results/toy/logits/toy_b/test.npz")
+    assert logits.dtype == "float32" and labels.dtype == "int64"
+    assert logits.shape == (len(manifest), 9)
+    assert labels.tolist() == manifest["label"].tolist()
+    provenance = json.loads((micro_run / "results/toy/finetune/toy_b/provenance.json").read_text())
+    assert {"config", "packages", "git_commit", "device", "started", "finished", "images_per_second"} <= set(provenance)
+
+
+def test_a_finished_run_has_nothing_to_do(micro_run):
+    result = snakemake(micro_run, "--configfile", "tests/config/micro.yaml", "--dry-run")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert planned_jobs(result) == {}, result.stdout[-3000:]
+
+
+def test_same_config_twice_gives_identical_metrics(micro_run, tmp_path):
+    again = copy_checkout(tmp_path / "again")
+    result = snakemake(again, "--configfile", "tests/config/micro.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("ensembles/metrics.csv", "ensembles/per_class.csv", "tables/table8.csv", "prior/toy_a.csv"):
+        assert (again / "results/toy" / name).read_bytes() == (micro_run / "results/toy" / name).read_bytes(), name
+
+
+def test_report_contains_the_tables(finished_copy):
+    result = snakemake(finished_copy, "--configfile", "tests/config/micro.yaml", "--report", "report.html")
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = (finished_copy / "report.html").read_text(encoding="utf-8", errors="replace")
+    assert "table6.csv" in html and "table8.csv" in html and "dxp_gain.svg" in html
