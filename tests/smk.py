@@ -46,3 +46,24 @@ def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:
         counts[match.group(1)] = int(match.group(2))
     counts.pop("total", None)
     return counts
+
+
+def planned_wildcards(result: subprocess.CompletedProcess, rule: str) -> list[str]:
+    """The `wildcards:` line of every planned job of `rule` in a dry run."""
+    text = result.stdout + result.stderr
+    blocks = re.split(r"\n(?=\[.*\]\n(?:local)?rule \w+:)", text)
+    found = []
+    for block in blocks:
+        if re.search(rf"^(?:local)?rule {rule}:$", block, flags=re.MULTILINE):
+            match = re.search(r"^\s+wildcards: (.*)$", block, flags=re.MULTILINE)
+            found.append(match.group(1) if match else "")
+    return sorted(found)
+
+
+def edit_yaml(path: Path, edit) -> None:
+    """Apply `edit(dict)` to a YAML config file in place."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    edit(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))

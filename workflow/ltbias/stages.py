@@ -22,6 +22,11 @@ __all__ = ["finetune", "logits", "zeroshot_logits"]
 logger = logging.getLogger(__name__)
 
 
+def _offline() -> None:
+    """Jobs that load weights never download: fetched weights are local files by now."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+
 def _workers(device: str, threads: int) -> int:
     """DataLoader workers: the job's threads on CUDA; on CPU the main process decodes."""
     return threads if runtime.resolve_device(device).type == "cuda" else 0
@@ -50,6 +55,7 @@ def finetune(
             the checkpoint as `resume.pt` until the run completes.
     """
     started = provenance.now()
+    _offline()
     runtime.set_threads(threads)
     cfg = config.from_dict(config.FinetuneConfig, settings["finetune"], where)
     backbone = files.load_json(backbone_json)
@@ -146,6 +152,7 @@ def logits(
         out: a path per split plus `provenance`.
     """
     started = provenance.now()
+    _offline()
     runtime.set_threads(threads)
     model, meta = models.load_finetuned(checkpoint, weights_file)
     preprocess = meta["backbone"]["preprocess"]
@@ -168,6 +175,7 @@ def zeroshot_logits(
         settings: `{"evaluation": <evaluation block>, "prompt": <template>}`.
     """
     started = provenance.now()
+    _offline()
     runtime.set_threads(threads)
     backbone = files.load_json(backbone_json)
     class_names = pd.read_csv(classes_csv)["class_name"].tolist()

@@ -1,0 +1,68 @@
+import open_clip
+import pytest
+import torch
+
+from helpers import TOY_MODEL
+from ltbias import backbones
+
+
+def _backbone(model, **weights):
+    return {"model": model, "weights": weights}
+
+
+@pytest.mark.parametrize(
+    ("model", "tag"),
+    [("ViT-B-16-quickgelu", "openai"), ("ViT-B-16", "laion2b_s34b_b88k"), ("ViT-B-16-quickgelu", "metaclip_400m")],
+)
+def test_paper_backbones_pass_the_checks(model, tag):
+    backbones.check_backbone("x", _backbone(model, tag=tag))
+    preprocess = backbones.preprocess_config(_backbone(model, tag=tag))
+    assert preprocess["size"] == 224
+    assert preprocess["mean"] == pytest.approx([0.48145466, 0.4578275, 0.40821073])
+
+
+def test_gelu_quickgelu_mismatch_is_refused_with_the_right_model_named():
+    expected = r"backbones\.clip: tag 'openai' .* quick_gelu=True .* use model 'ViT-B-16-quickgelu'"
+    with pytest.raises(ValueError, match=expected):
+        backbones.check_backbone("clip", _backbone("ViT-B-16", tag="openai"))
+    with pytest.raises(ValueError, match=r"'laion2b_s34b_b88k' is not a tag of ViT-B-16-quickgelu"):
+        backbones.check_backbone("openclip", _backbone("ViT-B-16-quickgelu", tag="laion2b_s34b_b88k"))
+
+
+def test_unknown_model_and_ambiguous_weights_are_named():
+    with pytest.raises(ValueError, match=r"backbones\.x\.model: unknown open_clip model 'ViT-B-61'"):
+        backbones.check_backbone("x", _backbone("ViT-B-61", tag="openai"))
+    with pytest.raises(ValueError, match=r"backbones\.x\.weights: weights must name exactly one"):
+        backbones.check_backbone("x", _backbone(TOY_MODEL, tag="openai", file="w.pt"))
+
+
+def test_offline_loading_of_a_local_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.manual_seed(1)
+    reference = open_clip.create_model("ViT-B-16-quickgelu")
+    torch.save(reference.state_dict(), tmp_path / "clip.pt")
+    preprocess = backbones.preprocess_config(_backbone("ViT-B-16-quickgelu", tag="openai"))
+    loaded = backbones.load_clip("ViT-B-16-quickgelu", tmp_path / "clip.pt", preprocess)
+    for (name, a), b in zip(reference.state_dict().items(), loaded.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name
+    assert loaded.visual.preprocess_cfg["interpolation"] == "bicubic"
+
+
+def test_missing_weights_never_fall_back_to_random(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        backbones.load_clip(TOY_MODEL, tmp_path / "absent.pt")
+
+
+def test_fetch_stores_the_downloaded_state_dict(tmp_path, monkeypatch, toy_weights):
+    asked = {}
+
+    def fake_download(cfg, cache_dir=None):
+        asked["cfg"] = cfg
+        return str(toy_weights)
+
+    monkeypatch.setattr(backbones, "download_pretrained", fake_download)
+    monkeypatch.setattr(backbones, "get_pretrained_cfg", lambda model, tag: {"hf_hub": f"org/{model}-{tag}/"})
+    backbones.fetch_pretrained(TOY_MODEL, "some_tag", tmp_path / "cache" / "toy.pt")
+    assert asked["cfg"]["hf_hub"] == f"org/{TOY_MODEL}-some_tag/"
+    stored = torch.load(tmp_path / "cache" / "toy.pt", weights_only=True)
+    assert set(stored) == set(torch.load(toy_weights, weights_only=True))

@@ -1,0 +1,118 @@
+"""Crashes and preemption lose nothing: a resumed fine-tune equals an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from helpers import REPO, TOY_MODEL
+from ltbias import backbones, files, splits, toyworld
+
+JOB = Path(__file__).with_name("finetune_job.py")
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    """Toy weights, a raw dataset and its manifests, as the finetune rule receives them."""
+    root = tmp_path_factory.mktemp("finetune")
+    world = toyworld.ToyWorld(colors=dict(list(toyworld.DEFAULT_COLORS.items())[:3]), patterns=("plain", "striped"))
+    toyworld.write_raw_dataset(world, root / "raw", {"train": 7})
+    folders = [n.replace(" ", "_") for n in world.class_names]
+    manifest = splits.folder_manifest(root / "raw", "train", folders)
+    splits.write_splits(root, {"train": manifest}, splits.class_table(world.class_names, manifest["label"]))
+    torch.manual_seed(0)
+    torch.save(backbones.random_clip(TOY_MODEL).state_dict(), root / "weights.pt")
+    backbone = {"model": TOY_MODEL, "weights": {"toy": {}}}
+    files.save_json(root / "backbone.json", backbone | {"preprocess": backbones.preprocess_config(backbone)})
+    return root
+
+
+def _start(workdir: Path, checkpoint: Path, step_seconds: float = 0.0) -> subprocess.Popen:
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO / "workflow"), str(REPO / "tests")])}
+    command = [sys.executable, str(JOB), str(workdir), str(checkpoint), str(step_seconds)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(process: subprocess.Popen) -> str:
+    """Wait for a successful exit; return the job's log (stderr)."""
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err[-3000:]
+    return err
+
+
+def _wait_for_state(state: Path, process: subprocess.Popen, epoch: int, min_step: int) -> dict:
+    """Poll the resume state until it is inside `epoch` at or after `min_step`."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()[-3000:]
+        if state.is_file():
+            try:
+                saved = torch.load(state, weights_only=True)
+            except (RuntimeError, EOFError):  # replaced while reading
+                continue
+            if saved["epoch"] == epoch and saved["step"] >= min_step:
+                return saved
+        time.sleep(0.05)
+    raise TimeoutError(f"no training state at epoch {epoch} step >= {min_step}")
+
+
+@pytest.fixture(scope="module")
+def reference(workdir, tmp_path_factory) -> dict:
+    checkpoint = tmp_path_factory.mktemp("reference") / "checkpoint.pt"
+    _finish(_start(workdir, checkpoint))
+    return torch.load(checkpoint, weights_only=True)["state"]
+
+
+def _assert_same_weights(checkpoint: Path, reference: dict) -> None:
+    state = torch.load(checkpoint, weights_only=True)["state"]
+    for part in ("adapters", "head"):
+        for name, value in reference[part].items():
+            assert torch.equal(state[part][name], value), f"{part}.{name}"
+
+
+def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(workdir, reference, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    process = _start(workdir, checkpoint, step_seconds=0.15)
+    saved = _wait_for_state(tmp_path / "resume.pt", process, epoch=1, min_step=2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    assert not checkpoint.exists()
+    assert 0 < saved["step"] < 6  # 42 images in batches of 8: 6 steps per epoch
+    log = _finish(_start(workdir, checkpoint))
+    assert "resuming from" in log  # it did not just train again from scratch
+    _assert_same_weights(checkpoint, reference)
+    assert not (tmp_path / "resume.pt").exists()  # removed once the checkpoint is written
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGUSR1])
+def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, tmp_path, signum):
+    checkpoint = tmp_path / "checkpoint.pt"
+    process = _start(workdir, checkpoint, step_seconds=0.15)
+    _wait_for_state(tmp_path / "resume.pt", process, epoch=0, min_step=2)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Preempted: stopped by signal at epoch" in err
+    stopped = torch.load(tmp_path / "resume.pt", weights_only=True)
+    assert (stopped["epoch"], stopped["step"]) >= (0, 2)
+    log = _finish(_start(workdir, checkpoint))
+    assert f"resuming from {tmp_path / 'resume.pt'} at epoch {stopped['epoch']} step {stopped['step']}" in log
+    _assert_same_weights(checkpoint, reference)
+
+
+def test_a_state_from_another_configuration_is_ignored(workdir, reference, tmp_path):
+    checkpoint = tmp_path / "checkpoint.pt"
+    torch.save({"fingerprint": "something else", "epoch": 2, "step": 3}, tmp_path / "resume.pt")
+    log = _finish(_start(workdir, checkpoint))
+    assert "belongs to a different configuration" in log
+    _assert_same_weights(checkpoint, reference)
+    history = json.loads(checkpoint.with_suffix(".history.json").read_text())
+    assert [h["epoch"] for h in history] == [0, 1, 2]

@@ -1,0 +1,129 @@
+"""The paper configs against fake dataset roots: splits validate, the full DAG is planned."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import require_shared
+from ltbias import lists
+from smk import copy_checkout, planned_jobs, snakemake
+
+PAPER_DAG = {
+    "fetch_weights": 3,
+    "check_backbone": 3,
+    "finetune": 3,
+    "logits": 3,
+    "zeroshot_logits": 3,
+    "estimate_prior": 3,
+    "ensemble": 1,
+    "tables": 1,
+    "figures": 1,
+    "all": 1,
+}
+
+
+def _touch(root: Path, list_file: Path) -> None:
+    paths = lists.read_split_list(list_file)["path"]
+    for folder in {str(Path(p).parent) for p in paths}:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        (root / path).touch()
+
+
+def _config_override(dataset: str, root: Path, list_paths: dict[str, Path]) -> str:
+    entries = ", ".join(f"{k}: {{path: {v}}}" for k, v in list_paths.items())
+    return f"datasets={{{dataset}: {{root: {root}, lists: {{{entries}}}, decode_check: {{mode: none}}}}}}"
+
+
+def _fake_imagenet_train(path: Path) -> None:
+    wnids, _ = lists.read_class_names(require_shared("ImageNet_LT", "classnames.txt"))
+    counts = np.random.default_rng(0).integers(2, 30, len(wnids))
+    lines = [f"train/{w}/{w}_{i}.JPEG {label}" for label, w in enumerate(wnids) for i in range(counts[label])]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _fake_inat(tmp: Path) -> dict[str, Path]:
+    names = [f"Genus{i:02d} species" for i in range(30)]
+    ids = np.random.default_rng(1).permutation(30)  # category ids are not in name order
+    categories = [{"id": int(i), "name": n} for i, n in zip(ids, names, strict=True)]
+    (tmp / "categories.json").write_text(json.dumps(categories))
+    train = [f"train_val2018/Plantae/{i}/{k}.jpg {i}" for i in ids for k in range(3 + int(i) % 7)]
+    test = [f"train_val2018/Plantae/{i}/v{k}.jpg {i}" for i in ids for k in range(3)]
+    (tmp / "train.txt").write_text("\n".join(train) + "\n")
+    (tmp / "test.txt").write_text("\n".join(test) + "\n")
+    return {"train": tmp / "train.txt", "test": tmp / "test.txt", "categories": tmp / "categories.json"}
+
+
+def _lists(dataset: str, tmp: Path) -> dict[str, Path]:
+    if dataset == "places_lt":
+        return {s: require_shared("Places_LT", f"Places_LT_{s}.txt") for s in ("train", "val", "test")} | {
+            "classnames": require_shared("Places_LT", "classnames.txt")
+        }
+    if dataset == "imagenet_lt":
+        _fake_imagenet_train(tmp / "ImageNet_LT_train.txt")
+        return {
+            "train": tmp / "ImageNet_LT_train.txt",
+            "val": require_shared("ImageNet_LT", "ImageNet_LT_val.txt"),
+            "test": require_shared("ImageNet_LT", "ImageNet_LT_test.txt"),
+            "classnames": require_shared("ImageNet_LT", "classnames.txt"),
+        }
+    return _fake_inat(tmp)
+
+
+@pytest.mark.parametrize("dataset", ["places_lt", "imagenet_lt", "inat2018"])
+def test_paper_config_validates_splits_and_plans_the_full_dag(dataset, tmp_path):
+    checkout = copy_checkout(tmp_path / "ltbias")
+    root = tmp_path / "data"
+    list_paths = _lists(dataset, tmp_path)
+    for key, path in list_paths.items():
+        if key not in ("classnames", "categories"):
+            _touch(root, path)
+    args = ["--configfile", f"config/{dataset}.yaml", "--config", _config_override(dataset, root, list_paths)]
+    classes_csv = f"results/{dataset}/splits/classes.csv"
+
+    split = snakemake(checkout, classes_csv, *args)  # targets first: --config takes many values
+    assert split.returncode == 0, split.stderr[-3000:]
+    classes = pd.read_csv(checkout / classes_csv)
+    if dataset == "places_lt":
+        assert classes["d_group"].value_counts().to_dict() == {"D-Medium": 163, "D-Many": 131, "D-Few": 71}
+        assert "apartment_building-outdoor" in classes["class_name"].tolist()
+    if dataset == "inat2018":
+        assert classes["class_name"].tolist() == sorted(classes["class_name"])
+
+    plan = snakemake(checkout, *args, "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert planned_jobs(plan) == PAPER_DAG
+    inputs = re.search(r"rule ensemble:\n\s+input: (.*?)\n", plan.stdout + plan.stderr).group(1)
+    members = [f"results/{dataset}/logits/{b}/test.npz" for b in ("clip", "openclip", "metaclip")]
+    assert all(m in inputs for m in members)  # the ensemble job evaluates all 7 subsets of these
+
+    train = lists.read_split_list(list_paths["train"])
+    removed = train["path"].iloc[len(train) // 2]
+    (root / removed).unlink()
+    broken = snakemake(checkout, classes_csv, "--forcerun", "make_splits", *args)
+    assert broken.returncode != 0
+    log = (checkout / "logs" / "make_splits" / f"{dataset}.log").read_text()
+    assert "1 of" in log and "listed files are missing" in log and removed in log
+
+
+def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
+    checkout = copy_checkout(tmp_path / "ltbias")
+    args = ["--configfile", "config/places_lt.yaml", "--config", "datasets={places_lt: {root: /nonexistent}}"]
+    plan = snakemake(checkout, *args, "--dry-run", "--sdm", "env-modules", profile="profiles/slurm")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert planned_jobs(plan) == PAPER_DAG | {"fetch_list": 4, "make_splits": 1}
+    text = plan.stdout + plan.stderr
+    finetune = re.findall(r"rule finetune:.*?resources: (.*?)\n", text, flags=re.DOTALL)
+    assert len(finetune) == 3
+    for resources in finetune:
+        print("planned finetune resources:", resources)
+        assert "gpu=1" in resources and "slurm_partition=CHANGE_ME_gpu_partition" in resources
+        assert "runtime=720" in resources and "mem_mb=32000" in resources
+    ensemble = re.search(r"rule ensemble:.*?resources: (.*?)\n", text, flags=re.DOTALL).group(1)
+    assert "gpu=" not in ensemble and "slurm_partition=CHANGE_ME_cpu_partition" in ensemble
