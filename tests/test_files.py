@@ -32,3 +32,16 @@ def test_save_logits_refuses_mismatched_rows(tmp_path):
     with pytest.raises(ValueError, match="do not match"):
         files.save_logits(tmp_path / "x.npz", np.zeros((3, 2)), np.zeros(4))
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_atomic_dir_replaces_a_folder_only_when_complete(tmp_path):
+    target = tmp_path / "raw"
+    (target / "a").mkdir(parents=True)
+    with pytest.raises(RuntimeError), files.atomic_dir(target) as tmp:
+        (tmp / "b").mkdir()
+        raise RuntimeError("killed")
+    assert [p.name for p in target.iterdir()] == ["a"]
+    with files.atomic_dir(target) as tmp:
+        (tmp / "b").mkdir()
+    assert [p.name for p in target.iterdir()] == ["b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]

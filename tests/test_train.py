@@ -117,9 +117,12 @@ def test_corrupt_training_image_is_named_or_skipped_when_allowed(toy_classifier,
     with pytest.raises(data.BadImageError, match=str(bad.name)):
         _fit(toy_classifier, dataset, counts, tmp_path, epochs=1)
     dataset.skip_bad = True
-    summary = _fit(toy_classifier, dataset, counts, tmp_path / "skip", epochs=2, max_bad_images=2)
-    assert summary["bad_images"] == 2  # once per epoch
-    with pytest.raises(data.BadImageError, match=r"exceed finetune\.max_bad_images=1"):
+    summary = _fit(toy_classifier, dataset, counts, tmp_path / "skip", epochs=2, max_bad_images=1)
+    assert summary["bad_images"] == 1  # skipped in both epochs, counted once
+    assert bad.name in summary["skipped_images"][0]
+    other = dataset.root / dataset.paths[20]
+    other.write_bytes(b"not an image")
+    with pytest.raises(data.BadImageError, match=r"2 undecodable images exceed finetune\.max_bad_images=1"):
         _fit(toy_classifier, dataset, counts, tmp_path / "skip2", epochs=2, max_bad_images=1)
 
 

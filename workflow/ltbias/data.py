@@ -12,7 +12,6 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -64,23 +63,20 @@ def test_transform(preprocess: dict) -> Callable:
     return T.Compose([T.Resize(size * 8 // 7), T.CenterCrop(size), T.ToTensor(), _normalize(preprocess)])
 
 
+class _StackCrops:
+    """Tensor-and-normalise each of FiveCrop's crops and stack them: (5, 3, H, W)."""
+
+    def __init__(self, preprocess: dict) -> None:
+        self.to_tensor = T.Compose([T.ToTensor(), _normalize(preprocess)])
+
+    def __call__(self, crops: tuple) -> torch.Tensor:
+        return torch.stack([self.to_tensor(crop) for crop in crops])
+
+
 def tte_transform(preprocess: dict, expand: int = 24) -> Callable:
     """Test-time ensembling: resize to size + expand, five crops -> (5, 3, size, size)."""
     size = preprocess["size"]
-    to_tensor = T.Compose([T.ToTensor(), _normalize(preprocess)])
-    return T.Compose(
-        [
-            T.Resize(size + expand),
-            T.FiveCrop(size),
-            T.Lambda(lambda crops: torch.stack([to_tensor(c) for c in crops])),
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class _Sample:
-    index: int
-    seed: int | None
+    return T.Compose([T.Resize(size + expand), T.FiveCrop(size), _StackCrops(preprocess)])
 
 
 class ManifestDataset(Dataset):

@@ -103,6 +103,7 @@ def finetune(
             images_per_second=summary["images_per_second"],
             peak_gpu_memory_mb=summary["peak_gpu_memory_mb"],
             bad_images=summary["bad_images"],
+            skipped_images=summary["skipped_images"],
         ),
     )
     state_path.unlink(missing_ok=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from . import files
 
 __all__ = ["ToyWorld", "render", "write_raw_dataset"]
 
@@ -194,20 +195,20 @@ def write_raw_dataset(
 
     Layout: `root/<split>/<class_folder>/<split>_<label>_<index>.png` for every split in
     `images_per_class`, plus `root/classnames.txt` with `<class_folder> <class name>` per
-    line in label order (the Places-LT class-name format).
+    line in label order (the Places-LT class-name format). The folder appears complete or
+    not at all.
     """
-    root = Path(root)
     folders = [name.replace(" ", "_") for name in world.class_names]
     rng = np.random.default_rng(world.seed)
-    for split, per_class in images_per_class.items():
-        labels = np.repeat(np.arange(world.num_classes), per_class)
-        index = np.tile(np.arange(per_class), world.num_classes)
-        for folder in folders:
-            (root / split / folder).mkdir(parents=True, exist_ok=True)
-        for start in range(0, len(labels), chunk):
-            batch = render(world, labels[start : start + chunk], rng)
-            for img, label, i in zip(batch, labels[start:], index[start:], strict=False):
-                path = root / split / folders[label] / f"{split}_{label:03d}_{i:05d}.png"
-                Image.fromarray(img).save(path)
-    lines = [f"{folder} {name}" for folder, name in zip(folders, world.class_names, strict=True)]
-    (root / "classnames.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with files.atomic_dir(root) as tmp:
+        for split, per_class in images_per_class.items():
+            labels = np.repeat(np.arange(world.num_classes), per_class)
+            index = np.tile(np.arange(per_class), world.num_classes)
+            for folder in folders:
+                (tmp / split / folder).mkdir(parents=True, exist_ok=True)
+            for start in range(0, len(labels), chunk):
+                batch = render(world, labels[start : start + chunk], rng)
+                for img, label, i in zip(batch, labels[start:], index[start:], strict=False):
+                    Image.fromarray(img).save(tmp / split / folders[label] / f"{split}_{label:03d}_{i:05d}.png")
+        lines = [f"{folder} {name}" for folder, name in zip(folders, world.class_names, strict=True)]
+        (tmp / "classnames.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -126,8 +126,9 @@ def fit(
         num_workers: DataLoader worker processes.
 
     Returns:
-        `{"history": [per-epoch dict], "images_per_second", "device", "peak_gpu_memory_mb",
-        "bad_images"}`. The resume checkpoint is left in place; the caller removes it once
+        `{"history": [per-epoch dict], "images_per_second", "device", "precision",
+        "peak_gpu_memory_mb", "bad_images", "skipped_images"}`; an image skipped in every
+        epoch counts once. The resume checkpoint is left in place; the caller removes it once
         the final checkpoint is written.
     """
     state_path = Path(state_path)
@@ -145,7 +146,7 @@ def fit(
     scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     prior = log_prior(counts).to(device)
 
-    start_epoch, start_step, history, bad_images = 0, 0, [], 0
+    start_epoch, start_step, history, skipped_images = 0, 0, [], set()
     state = _load_state(state_path, fingerprint)
     if state is not None:
         model.load_trainable_state_dict(state["model"])
@@ -153,7 +154,7 @@ def fit(
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
         start_epoch, start_step = state["epoch"], state["step"]
-        history, bad_images = list(state["history"]), state["bad_images"]
+        history, skipped_images = list(state["history"]), set(state["skipped_images"])
         logger.info("resuming from %s at epoch %d step %d", state_path, start_epoch, start_step)
 
     def snapshot(epoch: int, step: int) -> None:
@@ -168,7 +169,7 @@ def fit(
                 "scheduler": scheduler.state_dict(),
                 "scaler": scaler.state_dict(),
                 "history": history,
-                "bad_images": bad_images,
+                "skipped_images": sorted(skipped_images),
             },
         )
 
@@ -197,12 +198,12 @@ def fit(
                 loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=start_step, total=steps_per_epoch, disable=None
             )
             for step, (images, labels, skipped) in enumerate(batches, start=start_step):
-                bad_images += len(skipped)
                 for message in skipped:
-                    logger.warning("skipped bad image %d/%d: %s", bad_images, cfg.max_bad_images, message)
-                if bad_images > cfg.max_bad_images:
+                    skipped_images.add(message)
+                    logger.warning("skipped bad image (%d/%d): %s", len(skipped_images), cfg.max_bad_images, message)
+                if len(skipped_images) > cfg.max_bad_images:
                     raise data.BadImageError(
-                        f"{bad_images} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
+                        f"{len(skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
                     )
                 if len(labels):
                     images = images.to(device, non_blocking=True)
@@ -255,5 +256,6 @@ def fit(
         "device": runtime.device_name(device),
         "precision": precision,
         "peak_gpu_memory_mb": peak,
-        "bad_images": bad_images,
+        "bad_images": len(skipped_images),
+        "skipped_images": sorted(skipped_images),
     }

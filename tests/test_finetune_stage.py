@@ -1,20 +1,24 @@
-"""Crashes and preemption lose nothing: a resumed fine-tune equals an uninterrupted one."""
+"""The fine-tuning stage: crashes and preemption lose nothing, bad images are named."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
+from finetune_job import SETTINGS
+from PIL import Image
 
 from helpers import REPO, TOY_MODEL
-from ltbias import backbones, files, splits, toyworld
+from ltbias import backbones, data, files, splits, stages, toyworld
 
 JOB = Path(__file__).with_name("finetune_job.py")
 
@@ -116,3 +120,28 @@ def test_a_state_from_another_configuration_is_ignored(workdir, reference, tmp_p
     _assert_same_weights(checkpoint, reference)
     history = json.loads(checkpoint.with_suffix(".history.json").read_text())
     assert [h["epoch"] for h in history] == [0, 1, 2]
+
+
+def _outputs(folder: Path) -> dict[str, str]:
+    return {k: str(folder / f"{k}.json") for k in ("history", "provenance")} | {"checkpoint": str(folder / "ckpt.pt")}
+
+
+def test_corrupt_jpeg_is_named_and_can_be_skipped(workdir, tmp_path):
+    shutil.copytree(workdir, tmp_path / "job")
+    job = tmp_path / "job"
+    Image.new("RGB", (32, 32), "red").save(job / "raw" / "bad.jpg")
+    (job / "raw" / "bad.jpg").write_bytes((job / "raw" / "bad.jpg").read_bytes()[:60])  # truncated JPEG
+    manifest = pd.read_csv(job / "train.csv")
+    manifest.loc[5, "path"] = "bad.jpg"
+    manifest.to_csv(job / "train.csv", index=False)
+    settings = json.loads(json.dumps(SETTINGS))
+    settings["finetune"] |= {"epochs": 1, "checkpoint_every_steps": 0}
+    args = [job / "backbone.json", job / "weights.pt", job / "raw", job / "train.csv", job / "classes.csv"]
+    with pytest.raises(data.BadImageError, match=r"cannot decode image .*bad\.jpg \(manifest row 5\)"):
+        stages.finetune(*args, settings, _outputs(tmp_path / "strict"))
+    assert not (tmp_path / "strict" / "ckpt.pt").exists()
+    settings["finetune"] |= {"max_bad_images": 1, "epochs": 2}
+    stages.finetune(*args, settings, _outputs(tmp_path / "lenient"))
+    provenance = json.loads((tmp_path / "lenient" / "provenance.json").read_text())
+    assert provenance["bad_images"] == 1
+    assert "bad.jpg" in provenance["skipped_images"][0]

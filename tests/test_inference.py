@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+
+from helpers import TOY_MODEL
+from ltbias import backbones, data, inference, models, toyworld
+from ltbias.config import EvalConfig
+
+
+@pytest.fixture
+def test_set(tmp_path, small_world):
+    toyworld.write_raw_dataset(small_world, tmp_path / "raw", {"val": 2})
+    paths = sorted(str(p.relative_to(tmp_path / "raw")) for p in (tmp_path / "raw" / "val").rglob("*.png"))
+    return tmp_path / "raw", pd.DataFrame({"path": paths, "label": np.arange(len(paths)) % 9})
+
+
+class _Mean(torch.nn.Module):
+    """A 'model' whose logits are channel means, so crops give different logits."""
+
+    def forward(self, images):
+        return images.mean(dim=(2, 3))
+
+
+def test_single_crop_logits_in_manifest_order(test_set, toy_preprocess):
+    root, manifest = test_set
+    dataset = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
+    logits, labels, info = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=5))
+    expected = torch.stack([dataset[i][0].mean(dim=(1, 2)) for i in range(len(dataset))]).numpy()
+    np.testing.assert_allclose(logits, expected, rtol=1e-6)
+    assert logits.dtype == np.float32
+    assert labels.tolist() == manifest["label"].tolist()
+    assert info["images_per_second"] > 0
+
+
+def test_five_crop_logits_are_averaged_per_image(test_set, toy_preprocess):
+    root, manifest = test_set
+    dataset = data.ManifestDataset(root, manifest, data.tte_transform(toy_preprocess, expand=24))
+    crops, _ = dataset[0]
+    assert crops.shape == (5, 3, 32, 32)
+    logits, _, _ = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=4, tte=True))
+    expected = dataset[3][0].mean(dim=(2, 3)).mean(dim=0).numpy()
+    np.testing.assert_allclose(logits[3], expected, rtol=1e-6)
+    single = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
+    assert not np.allclose(logits[3], single[3][0].mean(dim=(1, 2)).numpy())
+
+
+def test_non_finite_logits_are_refused(test_set, toy_preprocess):
+    root, manifest = test_set
+    dataset = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
+
+    class Broken(torch.nn.Module):
+        def forward(self, images):
+            return torch.full((len(images), 3), float("nan"))
+
+    with pytest.raises(FloatingPointError, match="non-finite logits in 18 rows"):
+        inference.compute_logits(Broken(), dataset, EvalConfig())
+
+
+def test_zero_shot_logits_are_scaled_cosines(toy_weights, toy_preprocess, small_world):
+    clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
+    images = torch.randn(3, 3, 32, 32)
+    with torch.no_grad():
+        text = models.text_features(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.")
+        expected = clip.logit_scale.exp() * F.normalize(clip.encode_image(images), dim=-1) @ text
+        zero_shot = models.ZeroShotClassifier(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.")
+        torch.testing.assert_close(zero_shot(images), expected)
