@@ -26,8 +26,14 @@ def test_cross_table_counts_and_means():
 
 
 def test_ece_of_a_perfectly_calibrated_and_an_overconfident_model():
-    labels = np.array([0, 1])
-    confident = np.array([[20.0, 0.0], [0.0, 20.0]])
-    assert metrics.expected_calibration_error(confident, labels) < 1e-3
-    wrong = np.array([[0.0, 20.0], [20.0, 0.0]])
-    assert metrics.expected_calibration_error(wrong, labels) == pytest.approx(100.0, abs=1e-3)
+    confident = metrics.softmax_confidence(np.array([[20.0, 0.0], [0.0, 20.0]]))
+    assert confident == pytest.approx([1.0, 1.0])
+    right, wrong = np.array([True, True]), np.array([False, False])
+    assert metrics.expected_calibration_error(metrics.calibration_bins(confident, right)) < 1e-3
+    assert metrics.expected_calibration_error(metrics.calibration_bins(confident, wrong)) == pytest.approx(100.0)
+    half = metrics.softmax_confidence(np.array([[1.0, 1.0]] * 4), scale=3.0)
+    assert half == pytest.approx([0.5] * 4)
+    binned = metrics.calibration_bins(half[:2], np.array([True, False])) + metrics.calibration_bins(
+        half[2:], np.array([True, True])
+    )  # bins of two blocks add up: confidence 0.5, accuracy 0.75
+    assert metrics.expected_calibration_error(binned) == pytest.approx(25.0)

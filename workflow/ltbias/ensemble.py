@@ -4,7 +4,7 @@ P(Y | do(x)) = sum_c P(Y | x, c) P(c) with uniform P(c) = 1/M; as in the referen
 prediction is the argmax of the plain sum of the members' raw cosine-classifier logits
 (method.md §5). Every non-empty subset of the configured backbones is evaluated; each
 subset's sum is its parent's sum plus one cached array (a walk over the subset lattice),
-so 2^M - 1 subsets cost 2^M - 1 additions and M - 1 buffers.
+so 2^M - 1 subsets cost 2^M - 1 additions and M - 1 buffers, on blocks of test rows.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
-from .metrics import cross_table, expected_calibration_error, group_accuracy, per_class_accuracy
+from .metrics import calibration_bins, cross_table, expected_calibration_error, group_accuracy, softmax_confidence
 from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
 
@@ -28,6 +28,7 @@ __all__ = [
     "load_member_logits",
     "subset_logit_sums",
     "subset_name",
+    "subset_statistics",
     "subsets",
 ]
 
@@ -59,20 +60,26 @@ def subset_logit_sums(logits: Sequence[np.ndarray]) -> Iterator[tuple[tuple[int,
     so results are bit-identical to recomputing each subset. The yielded array is a
     reused buffer: use it before advancing the iterator.
     """
-    m = len(logits)
-    buffers = [np.empty(logits[0].shape, dtype=np.float32) for _ in range(m - 1)]
+    buffers = [np.empty(logits[0].shape, dtype=np.float32) for _ in range(len(logits) - 1)]
+    yield from _extend(logits, buffers, (), None)
 
-    def visit(members: tuple[int, ...], parent: np.ndarray | None) -> Iterator:
-        for j in range(members[-1] + 1 if members else 0, m):
-            if parent is None:
-                total = np.asarray(logits[j], dtype=np.float32)
-            else:
-                total = np.add(parent, logits[j], out=buffers[len(members) - 1])
-            subset = (*members, j)
-            yield subset, total
-            yield from visit(subset, total)
 
-    yield from visit((), None)
+def _extend(
+    logits: Sequence[np.ndarray], buffers: list[np.ndarray], members: tuple[int, ...], parent: np.ndarray | None
+) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
+    """Subsets that extend `members` by later indices, each summed from its parent.
+
+    A module-level function rather than a closure: a self-referencing closure would keep
+    every block's buffers alive in a reference cycle until the garbage collector runs.
+    """
+    for j in range(members[-1] + 1 if members else 0, len(logits)):
+        if parent is None:
+            total = np.asarray(logits[j], dtype=np.float32)
+        else:
+            total = np.add(parent, logits[j], out=buffers[len(members) - 1])
+        subset = (*members, j)
+        yield subset, total
+        yield from _extend(logits, buffers, subset, total)
 
 
 def load_member_logits(
@@ -108,6 +115,35 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
+def subset_statistics(
+    logits: Sequence[np.ndarray], labels: np.ndarray, n_classes: int, rows_per_block: int = 4096, bins: int = 15
+) -> dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]]:
+    """Correct predictions per class (C,) and calibration bins (3, bins) of every subset.
+
+    The test rows are processed in blocks: each block of every (memory-mapped) cache is read
+    once, all subsets are evaluated on it along the lattice, and the counts accumulate. Peak
+    memory is M blocks, not M full logit matrices. Calibration is of softmax over the mean
+    logits, i.e. P(c) = 1/M.
+    """
+    labels = np.asarray(labels)
+    stats: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+    for start in range(0, len(labels), rows_per_block):
+        block = [np.asarray(x[start : start + rows_per_block], dtype=np.float32) for x in logits]
+        block_labels = labels[start : start + rows_per_block]
+        for members, total in subset_logit_sums(block):
+            correct = total.argmax(axis=1) == block_labels
+            confidence = softmax_confidence(total, scale=1.0 / len(members))
+            per_class, binned = stats.get(members, (np.zeros(n_classes), np.zeros((3, bins))))
+            per_class += np.bincount(block_labels, weights=correct, minlength=n_classes)
+            binned += calibration_bins(confidence, correct, bins)
+            stats[members] = (per_class, binned)
+    return stats
+
+
+def _group_columns(accuracy: np.ndarray, groups: np.ndarray, names: Sequence[str], suffix: str = "") -> dict:
+    return {k.lower().replace("-", "_") + suffix: v for k, v in group_accuracy(accuracy, groups, names).items()}
+
+
 def evaluate_ensembles(
     backbones: Sequence[str],
     logits: Sequence[np.ndarray],
@@ -130,29 +166,28 @@ def evaluate_ensembles(
             (percent) per subset.
         dxp: subset name -> D x P cross table (see `metrics.cross_table`).
     """
-    names = [subset_name(s) for s in subsets(backbones)]
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
-    rows, per_class_columns, dxp = {}, {}, {}
-    for members, total in subset_logit_sums(logits):
-        subset = [backbones[i] for i in members]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        totals = np.bincount(labels, minlength=n_classes).astype(float)
+    stats = subset_statistics(logits, labels, n_classes)
+    rows, per_class_columns, dxp = [], {}, {}
+    for subset in subsets(backbones):
         name = subset_name(subset)
-        accuracy = per_class_accuracy(total.argmax(axis=1), labels, n_classes)
+        correct, binned = stats[tuple(backbones.index(b) for b in subset)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            accuracy = np.where(totals > 0, correct / totals, np.nan)
         row = {"subset": name, "size": len(subset), "all": 100.0 * float(np.nanmean(accuracy))}
-        row |= {k.lower().replace("-", "_"): v for k, v in group_accuracy(accuracy, d_group, D_GROUPS).items()}
+        row |= _group_columns(accuracy, d_group, D_GROUPS)
         if priors is not None:
             groups = p_groups(np.mean([_normalise(priors[b]) for b in subset], axis=0), *p_fractions)
-            row |= {k.lower().replace("-", "_"): v for k, v in group_accuracy(accuracy, groups, P_GROUPS).items()}
+            row |= _group_columns(accuracy, groups, P_GROUPS)
             dxp[name] = cross_table(accuracy, d_group, groups, D_GROUPS, P_GROUPS)
         if true_counts is not None:
             groups = p_groups(np.mean([_normalise(true_counts[b]) for b in subset], axis=0), *p_fractions)
-            accs = group_accuracy(accuracy, groups, P_GROUPS)
-            row |= {k.lower().replace("-", "_") + "_true": v for k, v in accs.items()}
-        row["ece"] = expected_calibration_error(total / len(subset), labels)
-        rows[name] = row
+            row |= _group_columns(accuracy, groups, P_GROUPS, suffix="_true")
+        row["ece"] = expected_calibration_error(binned)
+        rows.append(row)
         per_class_columns[name] = 100.0 * accuracy
-    metrics = pd.DataFrame([rows[n] for n in names])
-    per_class = classes[["label", "class_name", "train_count", "d_group"]].assign(
-        **{n: per_class_columns[n] for n in names}
-    )
-    return metrics, per_class, dxp
+    per_class = classes[["label", "class_name", "train_count", "d_group"]].assign(**per_class_columns)
+    return pd.DataFrame(rows), per_class, dxp

@@ -11,9 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import softmax
 
-__all__ = ["cross_table", "expected_calibration_error", "group_accuracy", "per_class_accuracy"]
+__all__ = [
+    "calibration_bins",
+    "cross_table",
+    "expected_calibration_error",
+    "group_accuracy",
+    "per_class_accuracy",
+    "softmax_confidence",
+]
 
 
 def per_class_accuracy(predictions: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
@@ -56,14 +62,29 @@ def cross_table(
     return pd.DataFrame(records)
 
 
-def expected_calibration_error(logits: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
-    """ECE (percent) of softmax(logits) over equal-width confidence bins."""
-    probs = softmax(np.asarray(logits, dtype=np.float64), axis=1)
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == labels
+def softmax_confidence(logits: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """max_j softmax(scale * logits)_j per row, (N,), with a single (N, C) temporary."""
+    z = np.multiply(logits, np.float32(scale), dtype=np.float32)
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    return 1.0 / z.sum(axis=1, dtype=np.float64)
+
+
+def calibration_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = 15) -> np.ndarray:
+    """(3, bins): samples, summed confidence and summed correctness per equal-width bin.
+
+    Bins of several blocks of samples add up; `expected_calibration_error` reads the sum.
+    """
     which = np.minimum((confidence * bins).astype(int), bins - 1)
-    weight = np.bincount(which, minlength=bins)
-    gap = np.abs(
-        np.bincount(which, weights=confidence, minlength=bins) - np.bincount(which, weights=correct, minlength=bins)
-    )
-    return 100.0 * float(gap.sum() / max(1, weight.sum()))
+    return np.stack(
+        [
+            np.bincount(which, minlength=bins),
+            np.bincount(which, weights=confidence, minlength=bins),
+            np.bincount(which, weights=correct, minlength=bins),
+        ]
+    ).astype(np.float64)
+
+
+def expected_calibration_error(binned: np.ndarray) -> float:
+    """ECE (percent): sum over bins of |confidence - accuracy| weighted by the bin's share."""
+    return 100.0 * float(np.abs(binned[1] - binned[2]).sum() / max(1.0, binned[0].sum()))

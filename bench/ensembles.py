@@ -1,0 +1,106 @@
+"""Ensembles of every subset from cached logits: the lattice walk against the naive sums.
+
+    PYTHONPATH=workflow python bench/ensembles.py [--n 50000] [--classes 1000] [--members 3 8]
+
+Synthetic logits of ImageNet-LT scale are written as logits caches; each measurement runs
+in a fresh process that memory-maps them, as the ensemble rule does, and reports its wall
+time and peak resident memory. Targets (issue #8): 50,000 x 1,000 with M = 3 in under 5 s
+and 2 GB; M = 8 (255 subsets) in under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ltbias import ensemble, files, splits
+
+
+def _write_caches(folder: Path, n: int, classes: int, members: int) -> list[Path]:
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % classes
+    paths = []
+    for m in range(members):
+        logits = rng.standard_normal((n, classes), dtype=np.float32)
+        logits[np.arange(n), labels] += 2.0 + 0.1 * m
+        paths.append(folder / f"b{m}.npz")
+        files.save_logits(paths[-1], logits, labels)
+    return paths
+
+
+def _naive_subset_logit_sums(logits):
+    """The baseline: every subset's sum recomputed from its members."""
+    for k in range(1, len(logits) + 1):
+        for members in itertools.combinations(range(len(logits)), k):
+            total = np.array(logits[members[0]], dtype=np.float32)
+            for i in members[1:]:
+                total += logits[i]
+            yield members, total
+
+
+def child(method: str, paths: list[str], classes: int) -> None:
+    """One measured run: load memory-mapped caches, evaluate every subset, print JSON."""
+    started = time.perf_counter()
+    logits, labels = zip(*(files.load_logits(p) for p in paths), strict=True)
+    labels = np.asarray(labels[0])
+    counts = np.maximum(5, (1280 * np.linspace(1, 0, classes) ** 3).astype(int))
+    table = splits.class_table([f"c{i}" for i in range(classes)], np.repeat(np.arange(classes), counts))
+    if method == "naive":
+        ensemble.subset_logit_sums = _naive_subset_logit_sums
+    names = [f"b{i}" for i in range(len(paths))]
+    metrics, _, _ = ensemble.evaluate_ensembles(names, logits, labels, table)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()  # the summation alone, block by block as in evaluate_ensembles
+    for start in range(0, len(labels), 4096):
+        for _ in ensemble.subset_logit_sums([x[start : start + 4096] for x in logits]):
+            pass
+    sums_seconds = time.perf_counter() - started
+    result = {"seconds": seconds, "sums_seconds": sums_seconds, "peak_mb": peak_mb, "subsets": len(metrics)}
+    print(json.dumps(result | {"all": metrics["all"].tolist()}))
+
+
+def measure(method: str, paths: list[Path], classes: int) -> dict:
+    command = [sys.executable, __file__, "--child", method, "--classes", str(classes), *map(str, paths)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=50_000)
+    parser.add_argument("--classes", type=int, default=1000)
+    parser.add_argument("--members", type=int, nargs="+", default=[3, 8])
+    parser.add_argument("--child", choices=["lattice", "naive"])
+    parser.add_argument("paths", nargs="*")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.paths, args.classes)
+        return
+    for members in args.members:
+        with tempfile.TemporaryDirectory() as folder:
+            paths = _write_caches(Path(folder), args.n, args.classes, members)
+            lattice = measure("lattice", paths, args.classes)
+            naive = measure("naive", paths, args.classes)
+        assert lattice["all"] == naive["all"], "the lattice walk must give the naive results exactly"
+        print(
+            f"N={args.n} C={args.classes} M={members} ({lattice['subsets']} subsets): "
+            f"lattice {lattice['seconds']:.2f} s, peak {lattice['peak_mb']:.0f} MB; "
+            f"naive {naive['seconds']:.2f} s, peak {naive['peak_mb']:.0f} MB; "
+            f"naive / lattice: {naive['seconds'] / lattice['seconds']:.2f}x in total, "
+            f"{naive['sums_seconds'] / lattice['sums_seconds']:.2f}x for the sums alone "
+            f"({lattice['sums_seconds']:.2f} s vs {naive['sums_seconds']:.2f} s)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""Cost of a LIFT training step relative to a forward pass, measured in one run.
+
+    PYTHONPATH=workflow python bench/finetune_step.py [--models toy ViT-B-16] [--batch N] [--repeats 5]
+
+For each model: the inference forward of the frozen backbone alone, the same with the
+adapters and head, and a full training step (forward with autograd, backward, SGD). With a
+frozen backbone the backward pass needs input gradients only, so a step should cost about
+2x a forward (target: at most 2.2x on ViT-B/16); AdaptFormer at r = 32 adds about 0.7 %.
+Random weights, synthetic images; on CUDA in bf16 autocast, on CPU in fp32.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import open_clip
+import torch
+
+from ltbias import models, runtime, train  # importing models registers the toy architecture
+
+SMALL_MODELS = {"ltbias-toy-vit"}  # CPU batch 128; larger models use batch 4 on CPU
+
+
+def _time(fn, repeats: int, device: torch.device) -> float:
+    """Median seconds of `fn` over `repeats` runs after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench(model_name: str, batch: int, repeats: int, device: torch.device) -> dict:
+    precision = runtime.resolve_precision("auto", device)
+    torch.manual_seed(0)
+    clip = open_clip.create_model(model_name)
+    size = clip.visual.image_size[0]
+    n_classes = 1000
+    plain = open_clip.create_model(model_name).visual.to(device).eval()
+    plain.proj = None
+    head = models.CosineClassifier(plain.ln_post.normalized_shape[0], n_classes, 25.0)
+    model = models.LongTailClassifier(
+        clip.visual, head, models.adapter_bottleneck(n_classes, len(plain.transformer.resblocks))
+    )
+    model.to(device)
+    images = torch.randn(batch, 3, size, size, device=device)
+    labels = torch.randint(0, n_classes, (batch,), device=device)
+    prior = train.log_prior(torch.arange(1, n_classes + 1).numpy()).to(device)
+    optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+    @torch.no_grad()
+    def backbone_forward():
+        with runtime.autocast(device, precision):
+            plain(images)
+
+    @torch.no_grad()
+    def tuned_forward():
+        with runtime.autocast(device, precision):
+            model(images)
+
+    def step():
+        with runtime.autocast(device, precision):
+            logits = model(images)
+        loss = train.logit_adjusted_loss(logits.float(), labels, prior, 1.0)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    model.eval()
+    forward_s = _time(backbone_forward, repeats, device)
+    tuned_s = _time(tuned_forward, repeats, device)
+    model.train()
+    step_s = _time(step, repeats, device)
+    return {"forward": forward_s, "tuned": tuned_s, "step": step_s, "batch": batch, "precision": precision}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=["ltbias-toy-vit", "ViT-B-16"])
+    parser.add_argument("--batch", type=int, help="default: 128 on CUDA; on CPU 128 (toy) and 4 (ViT-B/16)")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    device = runtime.resolve_device("auto")
+    print(f"device: {runtime.device_name(device)}")
+    for name in args.models:
+        batch = args.batch or (128 if device.type == "cuda" or name in SMALL_MODELS else 4)
+        r = bench(name, batch, args.repeats, device)
+        print(
+            f"{name} batch {r['batch']} {r['precision']}: forward {r['forward'] * 1e3:.1f} ms, "
+            f"with adapters+head {r['tuned'] * 1e3:.1f} ms ({100 * (r['tuned'] / r['forward'] - 1):+.1f} %), "
+            f"training step {r['step'] * 1e3:.1f} ms = {r['step'] / r['forward']:.2f}x forward, "
+            f"{r['batch'] / r['step']:.0f} images/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
