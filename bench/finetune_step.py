@@ -38,19 +38,22 @@ def _time(fn, repeats: int, device: torch.device) -> float:
     return statistics.median(times)
 
 
+def build(model_name: str, n_classes: int, device: torch.device) -> models.LongTailClassifier:
+    """The LIFT classifier on a randomly initialised `model_name`, on `device`."""
+    torch.manual_seed(0)
+    visual = open_clip.create_model(model_name).visual
+    head = models.CosineClassifier(visual.ln_post.normalized_shape[0], n_classes, 25.0)
+    bottleneck = models.adapter_bottleneck(n_classes, len(visual.transformer.resblocks))
+    return models.LongTailClassifier(visual, head, bottleneck).to(device)
+
+
 def bench(model_name: str, batch: int, repeats: int, device: torch.device) -> dict:
     precision = runtime.resolve_precision("auto", device)
-    torch.manual_seed(0)
-    clip = open_clip.create_model(model_name)
-    size = clip.visual.image_size[0]
     n_classes = 1000
+    model = build(model_name, n_classes, device)
     plain = open_clip.create_model(model_name).visual.to(device).eval()
     plain.proj = None
-    head = models.CosineClassifier(plain.ln_post.normalized_shape[0], n_classes, 25.0)
-    model = models.LongTailClassifier(
-        clip.visual, head, models.adapter_bottleneck(n_classes, len(plain.transformer.resblocks))
-    )
-    model.to(device)
+    size = plain.image_size[0]
     images = torch.randn(batch, 3, size, size, device=device)
     labels = torch.randint(0, n_classes, (batch,), device=device)
     prior = train.log_prior(torch.arange(1, n_classes + 1).numpy()).to(device)

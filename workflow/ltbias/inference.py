@@ -63,5 +63,13 @@ def compute_logits(
         "images_per_second": len(dataset) / seconds,
         "peak_gpu_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
     }
-    logger.info("%d images in %.1f s on %s", len(dataset), seconds, info["device"])
+    logger.info(
+        "%d images in %.1f s on %s (%s): %.0f images/s, peak GPU memory %s MB",
+        len(dataset),
+        seconds,
+        info["device"],
+        precision,
+        info["images_per_second"],
+        info["peak_gpu_memory_mb"],
+    )
     return logits, dataset.labels.copy(), info

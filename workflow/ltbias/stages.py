@@ -84,6 +84,13 @@ def finetune(
         num_workers=_workers(cfg.device, threads),
     )
     model.cpu()
+    logger.info(
+        "fine-tuned on %s (%s): %.0f images/s, peak GPU memory %s MB",
+        summary["device"],
+        summary["precision"],
+        summary["images_per_second"],
+        summary["peak_gpu_memory_mb"],
+    )
     final = summary["history"][-1]
     files.save_torch(
         out["checkpoint"],

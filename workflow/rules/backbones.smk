@@ -8,6 +8,8 @@ rule check_backbone:
         "results/backbones/{backbone}/backbone.json",
     log:
         "logs/check_backbone/{backbone}.log",
+    benchmark:
+        "benchmarks/check_backbone/{backbone}.tsv"
     localrule: True
     conda:
         "../../envs/torch.yaml"

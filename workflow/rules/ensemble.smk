@@ -16,6 +16,8 @@ rule estimate_prior:
         info="results/{dataset}/prior/{backbone}.json",
     log:
         "logs/estimate_prior/{dataset}/{backbone}.log",
+    benchmark:
+        "benchmarks/estimate_prior/{dataset}/{backbone}.tsv"
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")

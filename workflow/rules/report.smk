@@ -15,6 +15,8 @@ rule tables:
         table_output("table8", "tex"),
     log:
         "logs/tables/{dataset}.log",
+    benchmark:
+        "benchmarks/tables/{dataset}.tsv"
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")
@@ -39,6 +41,8 @@ rule figures:
         dxp_gain=figure_output("dxp_gain"),
     log:
         "logs/figures/{dataset}.log",
+    benchmark:
+        "benchmarks/figures/{dataset}.tsv"
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")
