@@ -16,7 +16,7 @@ def test_render_is_seeded(small_world):
     a = toyworld.render(small_world, labels, np.random.default_rng(5))
     b = toyworld.render(small_world, labels, np.random.default_rng(5))
     c = toyworld.render(small_world, labels, np.random.default_rng(6))
-    assert a.shape == (9, 32, 32, 3) and a.dtype == np.uint8
+    assert a.shape == (9, 36, 36, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 

@@ -62,6 +62,7 @@ class FinetuneConfig:
     head_scale: float = 25.0  # cosine classifier scale
     bottleneck: int | None = None  # None: the 2^floor(log2(C/2L)) rule
     crop_scale: tuple[float, float] = (0.08, 1.0)  # RandomResizedCrop scale range
+    crop_ratio: tuple[float, float] = (0.75, 4 / 3)  # RandomResizedCrop aspect-ratio range
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto = bf16 autocast on CUDA, fp32 on CPU

@@ -45,11 +45,13 @@ def _normalize(preprocess: dict) -> T.Normalize:
     return T.Normalize(mean=preprocess["mean"], std=preprocess["std"])
 
 
-def train_transform(preprocess: dict, crop_scale: Sequence[float] = (0.08, 1.0)) -> Callable:
-    """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5)."""
+def train_transform(
+    preprocess: dict, crop_scale: Sequence[float] = (0.08, 1.0), crop_ratio: Sequence[float] = (0.75, 4 / 3)
+) -> Callable:
+    """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5; torchvision defaults)."""
     return T.Compose(
         [
-            T.RandomResizedCrop(preprocess["size"], scale=tuple(crop_scale)),
+            T.RandomResizedCrop(preprocess["size"], scale=tuple(crop_scale), ratio=tuple(crop_ratio)),
             T.RandomHorizontalFlip(),
             T.ToTensor(),
             _normalize(preprocess),

@@ -15,6 +15,7 @@ import numpy as np
 import open_clip
 import pandas as pd
 import torch
+from torchvision import transforms as T
 from tqdm import tqdm
 
 from . import backbones, runtime
@@ -48,6 +49,7 @@ def pretrain(
     counts = corpus_counts(world.num_classes, cfg.corpus_size, cfg.imbalance, cfg.seed)
     labels = rng.permutation(np.repeat(np.arange(world.num_classes), counts))
     images = torch.from_numpy(render(world, labels, rng)).permute(0, 3, 1, 2)  # (N, 3, S, S) uint8
+    images = T.CenterCrop(preprocess["size"])(images)  # the view the test transform gives
     mean = torch.tensor(preprocess["mean"]).view(1, 3, 1, 1)
     std = torch.tensor(preprocess["std"]).view(1, 3, 1, 1)
 

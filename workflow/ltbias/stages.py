@@ -69,9 +69,8 @@ def finetune(
         clip, backbone["model"], class_names, settings["prompt"], cfg.head_scale, cfg.bottleneck
     )
     del clip  # the text tower is no longer needed
-    dataset = data.ManifestDataset(
-        root, manifest, data.train_transform(backbone["preprocess"], cfg.crop_scale), skip_bad=cfg.max_bad_images > 0
-    )
+    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio)
+    dataset = data.ManifestDataset(root, manifest, transform, skip_bad=cfg.max_bad_images > 0)
     fingerprint = _fingerprint(settings, backbone, files.sha256(weights_file), files.sha256(train_csv), class_names)
     state_path = Path(out["checkpoint"]).with_name("resume.pt")
     summary = train.fit(

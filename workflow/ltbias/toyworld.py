@@ -38,7 +38,8 @@ class ToyWorld:
     Args:
         colors: colour name -> RGB in 0..255; some deliberately close (red/orange).
         patterns: fill patterns, a subset of `plain striped checkered dotted ringed`.
-        image_size: side of the square images in pixels.
+        image_size: side of the rendered images; the toy model sees their central 32 x 32
+            (36 px is what the 8/7 test resize of a 32 px model asks for).
         object_radius: (min, max) radius of the labelled object, as a fraction of the side.
         distractors: number of smaller patterned shapes drawn under the object.
         distractor_radius: (min, max) distractor radius, as a fraction of the side.
@@ -50,7 +51,7 @@ class ToyWorld:
 
     colors: dict[str, tuple[int, int, int]] = field(default_factory=lambda: dict(DEFAULT_COLORS))
     patterns: tuple[str, ...] = ("plain", "striped", "checkered", "dotted", "ringed")
-    image_size: int = 32
+    image_size: int = 36
     object_radius: tuple[float, float] = (0.22, 0.34)
     distractors: int = 2
     distractor_radius: tuple[float, float] = (0.1, 0.18)
@@ -90,24 +91,34 @@ class ToyWorld:
         return labels // len(self.patterns), labels % len(self.patterns)
 
 
-def _pattern_plain(xx, yy, cx, cy, phase):
+# Pattern functions: pixel grids `xx`, `yy` (S, S), per-image object centre `cx`, `cy` and
+# independent phases `px`, `py` (N, 1, 1); True where the fill colour goes. Phases and stripe
+# orientation are random per image, so a shift or a flip of an image is another image of the
+# same class (fine-tuning crops and flips must not leave the pretraining distribution).
+
+
+def _pattern_plain(xx, yy, cx, cy, px, py, orientation):
     return np.ones(np.broadcast_shapes(xx.shape, cx.shape), dtype=bool)
 
 
-def _pattern_striped(xx, yy, cx, cy, phase):
-    return ((xx + yy + phase) // 2) % 2 == 0
+def _pattern_striped(xx, yy, cx, cy, px, py, orientation):
+    # 2 px on, 2 px off; horizontal, vertical, diagonal or anti-diagonal
+    coordinate = np.select(
+        [orientation == 0, orientation == 1, orientation == 2], [yy + py, xx + px, xx + yy + px], xx - yy + px
+    )
+    return (coordinate // 2) % 2 == 0
 
 
-def _pattern_checkered(xx, yy, cx, cy, phase):
-    return ((xx + phase) // 2 + (yy + phase) // 2) % 2 == 0
+def _pattern_checkered(xx, yy, cx, cy, px, py, orientation):
+    return ((xx + px) // 2 + (yy + py) // 2) % 2 == 0
 
 
-def _pattern_dotted(xx, yy, cx, cy, phase):
+def _pattern_dotted(xx, yy, cx, cy, px, py, orientation):
     # fill colour with small off-colour dots on a 4-pixel lattice
-    return ((xx + phase) % 4 - 1.5) ** 2 + ((yy + phase) % 4 - 1.5) ** 2 > 1.1
+    return ((xx + px) % 4 - 1.5) ** 2 + ((yy + py) % 4 - 1.5) ** 2 > 1.1
 
 
-def _pattern_ringed(xx, yy, cx, cy, phase):
+def _pattern_ringed(xx, yy, cx, cy, px, py, orientation):
     return np.floor(np.hypot(xx - cx, yy - cy) / 2) % 2 == 0
 
 
@@ -146,7 +157,7 @@ def _draw(
     cx = rng.uniform(r, size - r)
     cy = rng.uniform(r, size - r)
     shape = rng.integers(len(SHAPES), size=n)
-    phase = rng.integers(0, 4, size=n).astype(float)
+    px, py, orientation = (rng.integers(0, 4, size=n).astype(float)[:, None, None] for _ in range(3))
     yy, xx = np.mgrid[0:size, 0:size].astype(float) + 0.5
     bx = lambda v: v[:, None, None]  # noqa: E731  (N,) -> (N, 1, 1)
     inside = _shape_mask(shape, xx - bx(cx), yy - bx(cy), bx(r))
@@ -154,7 +165,7 @@ def _draw(
     for i, name in enumerate(world.patterns):
         sel = pattern_idx == i
         if sel.any():
-            on[sel] = _PATTERNS[name](xx, yy, bx(cx[sel]), bx(cy[sel]), bx(phase[sel]))
+            on[sel] = _PATTERNS[name](xx, yy, bx(cx[sel]), bx(cy[sel]), px[sel], py[sel], orientation[sel])
     fill = colors + rng.uniform(-world.color_jitter, world.color_jitter, (n, 3))
     off_base = np.where(rng.random(n) < 0.5, 235.0, 25.0)[:, None]
     off = off_base + rng.uniform(-world.color_jitter, world.color_jitter, (n, 3))

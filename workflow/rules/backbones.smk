@@ -56,8 +56,6 @@ rule pretrain_toy:
         runtime=compute("pretrain", "runtime"),
     params:
         world=canonical(config["toy_world"]),
-        pretrain=lambda wc: canonical(
-            config["toy_pretrain"] | backbone_cfg(wc.backbone)["weights"]["toy"]
-        ),
+        pretrain=lambda wc: canonical(pretrain_settings(wc.backbone)),
     script:
         "../scripts/pretrain_toy.py"

@@ -170,6 +170,10 @@ def weights_file(wildcards):
     return f"results/backbones/{wildcards.backbone}/weights.pt"
 
 
+def pretrain_settings(backbone):
+    return config["toy_pretrain"] | backbone_cfg(backbone)["weights"]["toy"]
+
+
 def finetune_params(wildcards):
     """finetune block, overridden by the backbone's own finetune block, plus the prompt."""
     merged = dict(config["finetune"]) | backbone_cfg(wildcards.backbone)["finetune"]
