@@ -102,6 +102,7 @@ class PretrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.1
     warmup_steps: int = 100
+    negatives: str = "batch"  # contrast with the batch's captions, or with one caption per class
     templates: tuple[str, ...] = (
         "a photo of a {}.",
         "a picture of a {}.",
@@ -115,6 +116,8 @@ class PretrainConfig:
         _positive(self, "corpus_size", "steps", "batch_size", "lr")
         if self.imbalance < 1:
             raise ValueError(f"imbalance must be >= 1, got {self.imbalance}")
+        if self.negatives not in ("batch", "vocabulary"):
+            raise ValueError(f"toy_pretrain.negatives: {self.negatives!r} is not 'batch' or 'vocabulary'")
 
 
 def _positive(obj: Any, *names: str) -> None:

@@ -4,6 +4,14 @@ Each toy backbone sees its own caption corpus whose class frequencies follow an
 exponential profile (max/min = `imbalance`) over a backbone-specific order of the
 classes, so each has a different head. The per-class counts are the ground truth that
 the P-group analysis is checked against.
+
+Negatives decide whether the corpus's label prior reaches the zero-shot logits. With
+open_clip's `ClipLoss` (`negatives="batch"`) the captions of the batch are the negatives;
+they are drawn from the corpus itself, and InfoNCE's optimal critic log p(t|x) / p(t) then
+divides the label prior out (the prior estimate correlates only weakly with the counts).
+With `negatives="vocabulary"` every image is contrasted with one caption per class, a
+uniform negative distribution, and the optimum log p(t|x) keeps the prior, as a
+supervised classifier trained on the imbalanced corpus would.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ import numpy as np
 import open_clip
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torchvision import transforms as T
 from tqdm import tqdm
 
@@ -74,9 +83,15 @@ def pretrain(
         idx = torch.from_numpy(rng.integers(len(labels), size=cfg.batch_size))
         batch = (images[idx].float() / 255 - mean) / std
         batch_labels = torch.from_numpy(labels[idx.numpy()])
-        texts = tokens[batch_labels, torch.from_numpy(rng.integers(len(cfg.templates), size=cfg.batch_size))]
-        image_features, text_features, logit_scale = clip(batch, texts)
-        loss = loss_fn(image_features, text_features, logit_scale)
+        if cfg.negatives == "batch":
+            texts = tokens[batch_labels, torch.from_numpy(rng.integers(len(cfg.templates), size=cfg.batch_size))]
+            image_features, text_features, logit_scale = clip(batch, texts)
+            loss = loss_fn(image_features, text_features, logit_scale)
+        else:  # one caption per class: the image-to-text softmax runs over the whole vocabulary
+            template = torch.from_numpy(rng.integers(len(cfg.templates), size=world.num_classes))
+            texts = tokens[torch.arange(world.num_classes), template]
+            image_features, text_features, logit_scale = clip(batch, texts)
+            loss = F.cross_entropy(logit_scale * image_features @ text_features.t(), batch_labels)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

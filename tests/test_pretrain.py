@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+import torch
+
+from helpers import TOY_MODEL
+from ltbias import pretrain
+from ltbias.config import PretrainConfig
+
+
+def test_corpus_counts_follow_the_imbalance_with_a_seeded_head():
+    counts = pretrain.corpus_counts(40, 12000, 100.0, seed=1)
+    assert abs(counts.sum() - 12000) < 40
+    assert counts.max() / counts.min() == pytest.approx(100, rel=0.05)
+    other = pretrain.corpus_counts(40, 12000, 100.0, seed=2)
+    assert sorted(counts) == sorted(other)
+    assert counts.argmax() != other.argmax()  # a different head for another backbone
+
+
+@pytest.mark.parametrize("negatives", ["batch", "vocabulary"])
+def test_pretraining_is_seeded_in_both_modes(small_world, toy_preprocess, negatives):
+    cfg = PretrainConfig(corpus_size=300, steps=30, batch_size=32, warmup_steps=5, seed=3, negatives=negatives)
+    state, counts, history = pretrain.pretrain(TOY_MODEL, small_world, cfg, toy_preprocess)
+    assert counts["count"].sum() == pytest.approx(300, abs=small_world.num_classes)
+    assert counts["class_name"].tolist() == small_world.class_names
+    assert history[0]["step"] == 30 and np.isfinite(history[0]["loss"])
+    assert set(state) >= {"visual.proj", "text_projection", "logit_scale"}
+    again, _, _ = pretrain.pretrain(TOY_MODEL, small_world, cfg, toy_preprocess)
+    assert all(torch.equal(state[k], again[k]) for k in state)  # seeded
+
+
+def test_unknown_negatives_are_rejected():
+    with pytest.raises(ValueError, match=r"toy_pretrain\.negatives"):
+        PretrainConfig(negatives="queue")
