@@ -26,12 +26,13 @@ class _Mean(torch.nn.Module):
 def test_single_crop_logits_in_manifest_order(test_set, toy_preprocess):
     root, manifest = test_set
     dataset = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
-    logits, labels, info = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=5))
+    out = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=5))
     expected = torch.stack([dataset[i][0].mean(dim=(1, 2)) for i in range(len(dataset))]).numpy()
-    np.testing.assert_allclose(logits, expected, rtol=1e-6)
-    assert logits.dtype == np.float32
-    assert labels.tolist() == manifest["label"].tolist()
-    assert info["images_per_second"] > 0
+    np.testing.assert_allclose(out.logits, expected, rtol=1e-6)
+    assert out.logits.dtype == np.float32
+    assert out.labels.tolist() == manifest["label"].tolist()
+    assert out.info["images_per_second"] > 0
+    assert out.features is None
 
 
 def test_five_crop_logits_are_averaged_per_image(test_set, toy_preprocess):
@@ -39,7 +40,7 @@ def test_five_crop_logits_are_averaged_per_image(test_set, toy_preprocess):
     dataset = data.ManifestDataset(root, manifest, data.tte_transform(toy_preprocess, expand=24))
     crops, _ = dataset[0]
     assert crops.shape == (5, 3, 32, 32)
-    logits, _, _ = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=4, tte=True))
+    logits = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=4, tte=True)).logits
     expected = dataset[3][0].mean(dim=(2, 3)).mean(dim=0).numpy()
     np.testing.assert_allclose(logits[3], expected, rtol=1e-6)
     single = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
@@ -66,3 +67,13 @@ def test_zero_shot_logits_are_scaled_cosines(toy_weights, toy_preprocess, small_
         expected = clip.logit_scale.exp() * F.normalize(clip.encode_image(images), dim=-1) @ text
         zero_shot = models.ZeroShotClassifier(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.")
         torch.testing.assert_close(zero_shot(images), expected)
+
+
+def test_features_are_unit_norm_and_give_the_same_logits(test_set, toy_preprocess, toy_classifier):
+    root, manifest = test_set
+    dataset = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))
+    plain = inference.compute_logits(toy_classifier, dataset, EvalConfig())
+    with_features = inference.compute_logits(toy_classifier, dataset, EvalConfig(), features=True)
+    np.testing.assert_allclose(with_features.logits, plain.logits, rtol=1e-5, atol=1e-5)
+    assert with_features.features.shape == (len(manifest), 64)
+    np.testing.assert_allclose(np.linalg.norm(with_features.features, axis=1), 1.0, rtol=1e-5)

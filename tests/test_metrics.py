@@ -37,3 +37,14 @@ def test_ece_of_a_perfectly_calibrated_and_an_overconfident_model():
         half[2:], np.array([True, True])
     )  # bins of two blocks add up: confidence 0.5, accuracy 0.75
     assert metrics.expected_calibration_error(binned) == pytest.approx(25.0)
+
+
+def test_knn_votes_by_hand():
+    memory = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    memory_labels = np.array([0, 1, 1])
+    queries = np.array([[1.0, 0.0]])
+    votes = metrics.knn_scores(memory, memory_labels, queries, n_classes=2, k=2, temperature=0.5)
+    # the two nearest are item 0 (cos 1.0, class 0) and item 2 (cos 0.6, class 1)
+    np.testing.assert_allclose(votes, [[np.exp(1.0 / 0.5), np.exp(0.6 / 0.5)]], rtol=1e-6)
+    everything = metrics.knn_scores(memory, memory_labels, queries, n_classes=2, k=200, temperature=0.5)
+    assert everything[0, 1] == pytest.approx(np.exp(0.0) + np.exp(1.2))  # k capped at the memory size

@@ -24,6 +24,9 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     assert len(list((results / "ensembles" / "dxp").glob("*.csv"))) == 7
     table8 = pd.read_csv(results / "tables" / "table8.csv")
     assert len(table8) == 7
+    knn = pd.read_csv(results / "ensembles" / "knn.csv")
+    assert knn["subset"].tolist() == ["toy_a", "toy_b", "toy_c"]
+    assert knn[["all", "d_many", "d_few", "p_few"]].notna().all().all()
 
 
 def test_logits_cache_schema(micro_run):

@@ -84,6 +84,8 @@ class EvalConfig:
     batch_size: int = 512
     tte: bool = False  # five-crop test-time ensembling
     tte_expand: int = 24
+    knn_k: int = 200  # kNN feature probe of the fine-tuned model (method.md §6)
+    knn_temperature: float = 0.1
     device: str = "auto"
     precision: str = "auto"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,23 +16,32 @@ from . import runtime
 from .config import EvalConfig
 from .data import ManifestDataset
 
-__all__ = ["compute_logits"]
+__all__ = ["Outputs", "compute_logits"]
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Outputs:
+    """What one pass over a split gives: logits (N, C) float32 whatever the compute
+    precision, labels (N,) int64, L2-normalised features (N, D) float32 when asked for, and
+    `info` = `{"device", "precision", "images_per_second", "peak_gpu_memory_mb"}`."""
+
+    logits: np.ndarray
+    labels: np.ndarray
+    info: dict
+    features: np.ndarray | None = None
+
+
 @torch.no_grad()
 def compute_logits(
-    model: nn.Module, dataset: ManifestDataset, cfg: EvalConfig, num_workers: int = 0
-) -> tuple[np.ndarray, np.ndarray, dict]:
+    model: nn.Module, dataset: ManifestDataset, cfg: EvalConfig, num_workers: int = 0, features: bool = False
+) -> Outputs:
     """Run `model` over `dataset` in manifest order.
 
-    With a five-crop transform (items of shape (5, 3, H, W)) the logits of the crops are
-    averaged per image (method.md §4.6).
-
-    Returns:
-        logits (N, C) float32 whatever the compute precision, labels (N,) int64, and
-        `{"device", "precision", "images_per_second", "peak_gpu_memory_mb"}`.
+    With a five-crop transform (items of shape (5, 3, H, W)) the logits (and features) of
+    the crops are averaged per image (method.md §4.6). `features=True` needs a model with
+    `features(x)` and `head(f)` (the fine-tuned `LongTailClassifier`).
     """
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
@@ -45,12 +55,19 @@ def compute_logits(
     )
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    chunks, started = [], time.perf_counter()
+    chunks, feature_chunks, started = [], [], time.perf_counter()
     for images, _ in tqdm(loader, desc="logits", disable=None):
         images = images.to(device, non_blocking=True)
         crops = images.shape[1] if images.ndim == 5 else 1
+        flat = images.flatten(0, 1) if crops > 1 else images
         with runtime.autocast(device, precision):
-            logits = model(images.flatten(0, 1) if crops > 1 else images)
+            if features:
+                embedded = model.features(flat)
+                logits = model.head(embedded)
+                embedded = embedded.float().view(len(images), crops, -1).mean(dim=1)
+                feature_chunks.append(torch.nn.functional.normalize(embedded, dim=-1))
+            else:
+                logits = model(flat)
         chunks.append(logits.float().view(len(images), crops, -1).mean(dim=1))
     logits = torch.cat(chunks).cpu().numpy()
     seconds = time.perf_counter() - started
@@ -72,4 +89,5 @@ def compute_logits(
         info["images_per_second"],
         info["peak_gpu_memory_mb"],
     )
-    return logits, dataset.labels.copy(), info
+    embedded = torch.cat(feature_chunks).cpu().numpy() if features else None
+    return Outputs(logits, dataset.labels.copy(), info, embedded)

@@ -17,6 +17,7 @@ __all__ = [
     "cross_table",
     "expected_calibration_error",
     "group_accuracy",
+    "knn_scores",
     "per_class_accuracy",
     "softmax_confidence",
 ]
@@ -88,3 +89,28 @@ def calibration_bins(confidence: np.ndarray, correct: np.ndarray, bins: int = 15
 def expected_calibration_error(binned: np.ndarray) -> float:
     """ECE (percent): sum over bins of |confidence - accuracy| weighted by the bin's share."""
     return 100.0 * float(np.abs(binned[1] - binned[2]).sum() / max(1.0, binned[0].sum()))
+
+
+def knn_scores(
+    memory: np.ndarray,
+    memory_labels: np.ndarray,
+    queries: np.ndarray,
+    n_classes: int,
+    k: int = 200,
+    temperature: float = 0.1,
+    block: int = 1024,
+) -> np.ndarray:
+    """Weighted kNN votes (N, C) of unit-norm `queries` (N, D) against `memory` (M, D).
+
+    Each of the k most cosine-similar memory items votes exp(cos / temperature) for its
+    label (method.md §6: k = 200, temperature 0.1, val as memory); argmax is the prediction.
+    """
+    k = min(k, len(memory))
+    scores = np.zeros((len(queries), n_classes), dtype=np.float32)
+    for start in range(0, len(queries), block):
+        similarity = queries[start : start + block] @ memory.T  # (b, M)
+        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+        weights = np.exp(np.take_along_axis(similarity, nearest, axis=1) / temperature)
+        rows = np.arange(len(nearest))[:, None]
+        np.add.at(scores[start : start + block], (rows, memory_labels[nearest]), weights)
+    return scores

@@ -56,11 +56,14 @@ def ensemble_metrics(
     classes_csv: str | os.PathLike,
     prior_paths: list[str],
     count_paths: list[str],
+    knn_paths: list[str],
     settings: dict,
     out: dict[str, str],
 ) -> None:
-    """Evaluate every subset; write `metrics.csv`, `per_class.csv` and one D x P table per
-    subset into the folder `out["dxp"]` (see `ensemble.evaluate_ensembles`)."""
+    """Evaluate every subset; write `metrics.csv`, `per_class.csv`, one D x P table per
+    subset into the folder `out["dxp"]` (see `ensemble.evaluate_ensembles`), and the kNN
+    probe of each backbone as `out["knn"]` (same columns as metrics.csv, one row per
+    backbone; its P-groups are by the backbone's own prior)."""
     manifest = pd.read_csv(test_csv)
     classes = pd.read_csv(classes_csv)
     logits = ensemble.load_member_logits(
@@ -77,6 +80,14 @@ def ensemble_metrics(
         true_counts=counts,
         p_fractions=(settings["many_fraction"], settings["few_fraction"]),
     )
+    knn_rows = []
+    for backbone, path in zip(backbones, knn_paths, strict=True):
+        votes = ensemble.load_member_logits({backbone: path}, manifest, len(classes), str(test_csv))
+        rows, _, _ = ensemble.evaluate_ensembles(
+            [backbone], votes, manifest["label"].to_numpy(), classes, priors=priors
+        )
+        knn_rows.append(rows.drop(columns="ece"))
+    files.save_csv(out["knn"], pd.concat(knn_rows, ignore_index=True))
     files.save_csv(out["metrics"], metrics)
     files.save_csv(out["per_class"], per_class)
     for subset, table in dxp.items():

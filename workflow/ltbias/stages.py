@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from . import backbones, config, data, files, inference, models, provenance, runtime, train
+from . import backbones, config, data, files, inference, metrics, models, provenance, runtime, train
 
 __all__ = ["finetune", "logits", "zeroshot_logits"]
 
@@ -132,14 +132,22 @@ def _cache_logits(
     out: dict[str, str],
     threads: int,
     started: str,
-    where: str,
+    knn: bool = False,
 ) -> None:
-    cfg = config.from_dict(config.EvalConfig, settings["evaluation"], where)
-    facts = {}
+    """Write each split's logits; with `knn`, also the test split's kNN votes (`out["knn"]`)
+    with the val split as memory."""
+    cfg = config.from_dict(config.EvalConfig, settings["evaluation"], "evaluation")
+    facts, outputs = {}, {}
     for split, dataset in _eval_datasets(root, manifests, preprocess, cfg).items():
-        logits, labels, info = inference.compute_logits(model, dataset, cfg, _workers(cfg.device, threads))
-        files.save_logits(out[split], logits, labels)
-        facts[split] = info
+        outputs[split] = inference.compute_logits(model, dataset, cfg, _workers(cfg.device, threads), features=knn)
+        files.save_logits(out[split], outputs[split].logits, outputs[split].labels)
+        facts[split] = outputs[split].info
+    if knn:
+        memory, queries = outputs["val"], outputs["test"]
+        votes = metrics.knn_scores(
+            memory.features, memory.labels, queries.features, memory.logits.shape[1], cfg.knn_k, cfg.knn_temperature
+        )
+        files.save_logits(out["knn"], votes, queries.labels)
     files.save_json(out["provenance"], provenance.record(settings, started, splits=facts))
 
 
@@ -152,18 +160,19 @@ def logits(
     out: dict[str, str],
     threads: int = 1,
 ) -> None:
-    """Cache the fine-tuned backbone's raw logits (no LA offset) on each split in `manifests`.
+    """Cache the fine-tuned backbone's raw logits (no LA offset) on the `val` and `test`
+    splits of `manifests`, and the kNN feature probe's votes on test.
 
     Args:
         settings: `{"evaluation": <evaluation block>}`.
-        out: a path per split plus `provenance`.
+        out: a path per split, `knn` and `provenance`.
     """
     started = provenance.now()
     _offline()
     runtime.set_threads(threads)
     model, meta = models.load_finetuned(checkpoint, weights_file)
     preprocess = meta["backbone"]["preprocess"]
-    _cache_logits(model, root, manifests, preprocess, settings, out, threads, started, "evaluation")
+    _cache_logits(model, root, manifests, preprocess, settings, out, threads, started, knn=True)
 
 
 def zeroshot_logits(
@@ -188,4 +197,4 @@ def zeroshot_logits(
     class_names = pd.read_csv(classes_csv)["class_name"].tolist()
     clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
     model = models.ZeroShotClassifier(clip, backbone["model"], class_names, settings["prompt"])
-    _cache_logits(model, root, manifests, backbone["preprocess"], settings, out, threads, started, "evaluation")
+    _cache_logits(model, root, manifests, backbone["preprocess"], settings, out, threads, started)

@@ -42,6 +42,11 @@ rule ensemble:
             dataset=wc.dataset,
             backbone=dataset_backbones(wc.dataset),
         ),
+        knn=lambda wc: expand(
+            "results/{dataset}/logits/{backbone}/knn_test.npz",
+            dataset=wc.dataset,
+            backbone=dataset_backbones(wc.dataset),
+        ),
         true_counts=true_counts_inputs,
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
@@ -50,6 +55,7 @@ rule ensemble:
         metrics="results/{dataset}/ensembles/metrics.csv",
         per_class="results/{dataset}/ensembles/per_class.csv",
         dxp=directory("results/{dataset}/ensembles/dxp"),
+        knn="results/{dataset}/ensembles/knn.csv",
     log:
         "logs/ensemble/{dataset}.log",
     benchmark:

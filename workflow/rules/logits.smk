@@ -11,6 +11,7 @@ rule logits:
             "backbones.py",
             "data.py",
             "inference.py",
+            "metrics.py",
             "models.py",
             "provenance.py",
             "runtime.py",
@@ -20,6 +21,7 @@ rule logits:
         logits=expand(
             "results/{{dataset}}/logits/{{backbone}}/{split}.npz", split=EVAL_SPLITS
         ),
+        knn="results/{dataset}/logits/{backbone}/knn_test.npz",
         provenance="results/{dataset}/logits/{backbone}/provenance.json",
     log:
         "logs/logits/{dataset}/{backbone}.log",
@@ -52,6 +54,7 @@ rule zeroshot_logits:
             "backbones.py",
             "data.py",
             "inference.py",
+            "metrics.py",
             "models.py",
             "provenance.py",
             "runtime.py",

@@ -16,6 +16,7 @@ reports.ensemble_metrics(
     snakemake.input.classes,
     list(snakemake.input.priors),
     list(snakemake.input.true_counts),
+    list(snakemake.input.knn),
     json.loads(snakemake.params.settings),
     dict(snakemake.output.items()),
 )

@@ -16,6 +16,7 @@ stages.logits(
     snakemake.params.root,
     dict(zip(splits, snakemake.input.manifests, strict=True)),
     json.loads(snakemake.params.settings),
-    dict(zip(splits, snakemake.output.logits, strict=True)) | {"provenance": snakemake.output.provenance},
+    dict(zip(splits, snakemake.output.logits, strict=True))
+    | {"knn": snakemake.output.knn, "provenance": snakemake.output.provenance},
     threads=snakemake.threads,
 )
