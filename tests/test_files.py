@@ -1,3 +1,6 @@
+import os
+import stat
+
 import numpy as np
 import pytest
 
@@ -45,3 +48,15 @@ def test_atomic_dir_replaces_a_folder_only_when_complete(tmp_path):
         (tmp / "b").mkdir()
     assert [p.name for p in target.iterdir()] == ["b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_outputs_get_the_usual_permissions_not_private_ones(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        files.save_text(tmp_path / "a.txt", "x")
+        with files.atomic_dir(tmp_path / "d"):
+            pass
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755

@@ -65,19 +65,20 @@ def accuracy_vs_members(metrics: pd.DataFrame, path: str | os.PathLike) -> None:
     _save(fig, path)
 
 
-def dxp_gain_heatmap(full: pd.DataFrame, single: pd.DataFrame, title: str, path: str | os.PathLike) -> None:
-    """Heatmap of accuracy gain (points) of `full` over `single` per D x P cell, with counts."""
-    gain = full.set_index(["d_group", "p_group"])["accuracy"] - single.set_index(["d_group", "p_group"])["accuracy"]
-    grid = gain.unstack("p_group").reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
-    counts = (
-        full.set_index(["d_group", "p_group"])["classes"]
-        .unstack("p_group")
-        .reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
-    )
-    limit = max(1.0, float(np.nanmax(np.abs(grid.to_numpy()))) if np.isfinite(grid.to_numpy()).any() else 1.0)
+def dxp_gain_heatmap(gain: pd.DataFrame, title: str, path: str | os.PathLike) -> None:
+    """Heatmap of an accuracy gain (points) per D x P cell, with the classes per cell.
+
+    `gain` is a `metrics.cross_table` of per-class gains (columns d_group, p_group,
+    classes, accuracy).
+    """
+    cells = gain.set_index(["d_group", "p_group"])
+    grid = cells["accuracy"].unstack("p_group").reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
+    counts = cells["classes"].unstack("p_group").reindex(index=list(D_GROUPS), columns=list(P_GROUPS))
+    values = grid.to_numpy(dtype=float)
+    limit = max(1.0, float(np.nanmax(np.abs(values)))) if np.isfinite(values).any() else 1.0
     fig, ax = plt.subplots(figsize=(5, 4))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit)
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+    image = ax.imshow(values, cmap="RdBu", vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(values):
         text = "-" if np.isnan(value) else f"{value:+.1f}"
         ax.text(j, i, f"{text}\n({int(counts.iat[i, j])} cls)", ha="center", va="center", fontsize=9)
     ax.set_xticks(range(3), P_GROUPS)

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import struct
-import tempfile
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,14 +36,18 @@ __all__ = [
 ]
 
 
+def _temporary_name(path: Path, suffix: str) -> Path:
+    """A fresh hidden name beside `path`. Created by the writer, not by mkstemp, so the
+    output gets the usual permissions (umask) rather than private ones."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}{suffix}")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to `path`; rename it onto `path` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
+    tmp = _temporary_name(path, ".tmp")
     try:
         yield tmp
         os.replace(tmp, path)
@@ -56,12 +60,13 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary folder next to `path`; it replaces `path` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = _temporary_name(path, ".tmp")
+    tmp.mkdir()
     try:
         yield tmp
         if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
-            os.replace(path, old / path.name)
+            old = _temporary_name(path, ".old")
+            os.replace(path, old)
             os.replace(tmp, path)
             shutil.rmtree(old)
         else:

@@ -9,12 +9,14 @@ import logging
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 from scipy.stats import spearmanr
 
 from . import ensemble, figures, files, prior, tables
+from .metrics import cross_table
+from .prior import P_GROUPS
+from .splits import D_GROUPS
 
 __all__ = ["ensemble_metrics", "estimate_prior", "make_figures", "make_tables"]
 
@@ -126,14 +128,19 @@ def make_tables(
 def make_figures(
     metrics_csv: str | os.PathLike,
     per_class_csv: str | os.PathLike,
-    dxp_dir: str | os.PathLike,
+    lift_prior_csv: str | os.PathLike,
     settings: dict,
     out: dict[str, str],
 ) -> None:
     """Per-class accuracy vs train count, accuracy vs M, and the D x P gain heatmap.
 
+    The heatmap compares the full ensemble with LIFT class by class, with both grouped by
+    the P-groups of the LIFT backbone's estimated prior, so every cell holds the same
+    classes for both.
+
     Args:
-        settings: `backbones`, `display_names`, `lift_backbone`.
+        settings: `backbones`, `display_names`, `lift_backbone`, `many_fraction`,
+            `few_fraction`.
     """
     metrics = pd.read_csv(metrics_csv)
     per_class = pd.read_csv(per_class_csv)
@@ -148,8 +155,10 @@ def make_figures(
     figures.per_class_accuracy(per_class, shown, labels, out["per_class_accuracy"])
     figures.accuracy_vs_members(metrics, out["accuracy_vs_members"])
     lift = settings["lift_backbone"]
-    title = f"gain of all {len(backbones)} over {names[lift]} (LIFT)"
-    figures.dxp_gain_heatmap(
-        pd.read_csv(Path(dxp_dir) / f"{full}.csv"), pd.read_csv(Path(dxp_dir) / f"{lift}.csv"), title, out["dxp_gain"]
+    groups = prior.p_groups(
+        pd.read_csv(lift_prior_csv)["prior"].to_numpy(), settings["many_fraction"], settings["few_fraction"]
     )
-    logger.info("figures for %d subsets (%s)", len(metrics), ", ".join(np.atleast_1d(metrics["subset"])))
+    gain = (per_class[full] - per_class[lift]).to_numpy() / 100.0  # cross_table reports percent
+    table = cross_table(gain, per_class["d_group"].to_numpy(), groups, D_GROUPS, P_GROUPS)
+    title = f"all {len(backbones)} minus {names[lift]} (LIFT), P-groups of {names[lift]}"
+    figures.dxp_gain_heatmap(table, title, out["dxp_gain"])

@@ -236,7 +236,8 @@ def table_settings(wildcards):
 
 
 def figure_settings(wildcards):
-    return canonical(presentation(wildcards.dataset))
+    fractions = {k: config["prior"][k] for k in ("many_fraction", "few_fraction")}
+    return canonical(presentation(wildcards.dataset) | fractions)
 
 
 def table_output(table, ext):

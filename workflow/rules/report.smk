@@ -33,8 +33,10 @@ rule figures:
     input:
         metrics="results/{dataset}/ensembles/metrics.csv",
         per_class="results/{dataset}/ensembles/per_class.csv",
-        dxp="results/{dataset}/ensembles/dxp",
-        code=code_files("ensemble.py", "figures.py", "reports.py"),
+        lift_prior=lambda wc: f"results/{wc.dataset}/prior/{lift_backbone(wc.dataset)}.csv",
+        code=code_files(
+            "ensemble.py", "figures.py", "metrics.py", "prior.py", "reports.py"
+        ),
     output:
         per_class_accuracy=figure_output("per_class_accuracy"),
         accuracy_vs_members=figure_output("accuracy_vs_members"),

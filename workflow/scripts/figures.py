@@ -12,7 +12,7 @@ log.setup(snakemake.log[0])
 reports.make_figures(
     snakemake.input.metrics,
     snakemake.input.per_class,
-    snakemake.input.dxp,
+    snakemake.input.lift_prior,
     json.loads(snakemake.params.settings),
     dict(snakemake.output.items()),
 )
