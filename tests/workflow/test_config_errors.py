@@ -50,3 +50,11 @@ def test_unknown_finetune_override_is_named(checkout):
     _fails_with(
         checkout, lambda c: c["backbones"]["toy_a"].update(finetune={"lrr": 1.0}), "backbones.toy_a.finetune", "lrr"
     )
+
+
+def test_wrongly_typed_finetune_override_is_named(checkout):
+    _fails_with(
+        checkout,
+        lambda c: c["backbones"]["toy_b"].update(finetune={"lr": "1e-3"}),
+        "backbones.toy_b.finetune.lr: '1e-3' is not of type 'number'",
+    )

@@ -4,6 +4,8 @@ import itertools
 import json
 import os
 
+import jsonschema
+import yaml
 from snakemake.utils import validate
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -51,12 +53,21 @@ def check_config():
                 entry = dataset["lists"].get(key) or {}
                 if not (entry.get("path") or entry.get("url")):
                     raise ValueError(f"{where}.lists.{key}: give a path or a url")
+    with open(
+        os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
+    ) as f:
+        finetune_schema = yaml.safe_load(f)["properties"]["finetune"]
     for name, backbone in config["backbones"].items():
-        overrides = set(backbone["finetune"]) - set(config["finetune"])
-        if overrides:
+        # a backbone's finetune block overrides the global one: same keys, same types
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(finetune_schema).iter_errors(
+                backbone["finetune"]
+            )
+        )
+        if error is not None:
+            key = ".".join(map(str, error.absolute_path))
             raise ValueError(
-                f"backbones.{name}.finetune: unknown key(s) {sorted(overrides)}; "
-                f"allowed: {sorted(config['finetune'])}"
+                f"backbones.{name}.finetune{'.' + key if key else ''}: {error.message}"
             )
 
 
