@@ -65,10 +65,8 @@ def check_config():
             )
         )
         if error is not None:
-            key = ".".join(map(str, error.absolute_path))
-            raise ValueError(
-                f"backbones.{name}.finetune{'.' + key if key else ''}: {error.message}"
-            )
+            where = ".".join(["backbones", name, "finetune", *map(str, error.path)])
+            raise ValueError(f"{where}: {error.message}")
 
 
 check_config()
