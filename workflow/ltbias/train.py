@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -93,19 +93,120 @@ def _check_finite(losses: list[torch.Tensor], epoch: int, first_step: int) -> fl
     return float(window.mean())
 
 
-def _load_state(path: Path, fingerprint: str) -> dict | None:
-    if not path.is_file():
-        return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if state.get("fingerprint") != fingerprint:
-        logger.warning("ignoring %s: it belongs to a different configuration or data", path)
-        return None
-    return state
+@dataclass
+class _Run:
+    """Everything a resumed run must restore, and where it is saved atomically."""
+
+    path: Path
+    fingerprint: str
+    model: LongTailClassifier
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    scaler: torch.amp.GradScaler
+    history: list[dict] = field(default_factory=list)
+    skipped_images: set[str] = field(default_factory=set)
+
+    def save(self, epoch: int, step: int) -> None:
+        """Save the state reached *before* `step` of `epoch` (step 0: the epoch's start)."""
+        state = {
+            "fingerprint": self.fingerprint,
+            "epoch": epoch,
+            "step": step,
+            "model": self.model.trainable_state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "history": self.history,
+            "skipped_images": sorted(self.skipped_images),
+        }
+        files.save_torch(self.path, state)
+        logger.info("saved training state at epoch %d step %d to %s", epoch, step, self.path)
+
+    def restore(self) -> tuple[int, int]:
+        """Load a saved state of this fingerprint if there is one; return (epoch, step)."""
+        if not self.path.is_file():
+            return 0, 0
+        state = torch.load(self.path, map_location="cpu", weights_only=True)
+        if state.get("fingerprint") != self.fingerprint:
+            logger.warning("ignoring %s: it belongs to a different configuration or data", self.path)
+            return 0, 0
+        self.model.load_trainable_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.history, self.skipped_images = list(state["history"]), set(state["skipped_images"])
+        logger.info("resuming from %s at epoch %d step %d", self.path, state["epoch"], state["step"])
+        return state["epoch"], state["step"]
 
 
-def _save_state(path: Path, state: dict) -> None:
-    files.save_torch(path, state)
-    logger.info("saved training state at epoch %d step %d to %s", state["epoch"], state["step"], path)
+@dataclass(frozen=True)
+class _Step:
+    """What a training step needs besides the run: device, precision, loss prior, forward."""
+
+    device: torch.device
+    precision: str
+    prior: torch.Tensor
+    forward: Callable[[torch.Tensor], torch.Tensor]
+
+
+def _train_epoch(
+    run: _Run,
+    loader: DataLoader,
+    epoch: int,
+    first_step: int,
+    cfg: FinetuneConfig,
+    step_cfg: _Step,
+    stop: threading.Event,
+) -> dict:
+    """One epoch from `first_step`; returns its record. Loss and accuracy stay on the device
+    and are read every `log_every_steps` steps (the non-finite check), not every step."""
+    steps = len(loader.batch_sampler) + first_step
+    window, window_start, losses = [], first_step, []
+    correct = torch.zeros((), dtype=torch.long, device=step_cfg.device)
+    seen, started = 0, time.perf_counter()
+    batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
+    for step, (images, labels, skipped) in enumerate(batches, start=first_step):
+        for message in skipped:
+            run.skipped_images.add(message)
+            logger.warning("skipped bad image (%d/%d): %s", len(run.skipped_images), cfg.max_bad_images, message)
+        if len(run.skipped_images) > cfg.max_bad_images:
+            raise data.BadImageError(
+                f"{len(run.skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
+            )
+        if len(labels):
+            images = images.to(step_cfg.device, non_blocking=True)
+            labels = labels.to(step_cfg.device, non_blocking=True)
+            with runtime.autocast(step_cfg.device, step_cfg.precision):
+                logits = step_cfg.forward(images)
+            loss = logit_adjusted_loss(logits.float(), labels, step_cfg.prior, cfg.la_tau)
+            run.optimizer.zero_grad(set_to_none=True)
+            run.scaler.scale(loss).backward()
+            run.scaler.step(run.optimizer)
+            run.scaler.update()
+            window.append(loss.detach())
+            correct += (logits.argmax(dim=1) == labels).sum()
+            seen += len(labels)
+        done = step + 1
+        periodic = cfg.checkpoint_every_steps and done % cfg.checkpoint_every_steps == 0
+        if done % cfg.log_every_steps == 0 or periodic or stop.is_set():
+            losses.append((_check_finite(window, epoch, window_start), len(window)))
+            logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps, losses[-1][0])
+            window, window_start = [], done
+        if stop.is_set() or (periodic and done < steps):
+            run.save(epoch, done)
+            if stop.is_set():
+                raise Preempted(f"stopped by signal at epoch {epoch} step {done}; rerun to resume")
+    losses.append((_check_finite(window, epoch, window_start), len(window)))
+    seconds = time.perf_counter() - started
+    return {
+        "epoch": epoch,
+        "lr": run.optimizer.param_groups[0]["lr"],
+        "loss": sum(m * n for m, n in losses if n) / max(1, sum(n for _, n in losses)),
+        "train_acc": 100.0 * int(correct) / max(1, seen),
+        "images": seen,
+        "seconds": seconds,
+        "images_per_second": seen / seconds,
+    }
 
 
 def fit(
@@ -131,7 +232,6 @@ def fit(
         epoch counts once. The resume checkpoint is left in place; the caller removes it once
         the final checkpoint is written.
     """
-    state_path = Path(state_path)
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
     runtime.seed_everything(cfg.seed)
@@ -142,38 +242,16 @@ def fit(
     logger.info("device %s, precision %s, trainable %d, frozen %d parameters", device, precision, n_trainable, n_frozen)
 
     optimizer = torch.optim.SGD(trainable, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs)
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
-    prior = log_prior(counts).to(device)
-
-    start_epoch, start_step, history, skipped_images = 0, 0, [], set()
-    state = _load_state(state_path, fingerprint)
-    if state is not None:
-        model.load_trainable_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        scaler.load_state_dict(state["scaler"])
-        start_epoch, start_step = state["epoch"], state["step"]
-        history, skipped_images = list(state["history"]), set(state["skipped_images"])
-        logger.info("resuming from %s at epoch %d step %d", state_path, start_epoch, start_step)
-
-    def snapshot(epoch: int, step: int) -> None:
-        _save_state(
-            state_path,
-            {
-                "fingerprint": fingerprint,
-                "epoch": epoch,
-                "step": step,
-                "model": model.trainable_state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict(),
-                "history": history,
-                "skipped_images": sorted(skipped_images),
-            },
-        )
-
-    forward = torch.compile(model) if cfg.compile else model
+    run = _Run(
+        Path(state_path),
+        fingerprint,
+        model,
+        optimizer,
+        torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs),  # stepped per epoch
+        torch.amp.GradScaler(device.type, enabled=precision == "fp16"),
+    )
+    start_epoch, start_step = run.restore()
+    step_cfg = _Step(device, precision, log_prior(counts).to(device), torch.compile(model) if cfg.compile else model)
     sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
     loader = DataLoader(
         dataset,
@@ -184,78 +262,27 @@ def fit(
         collate_fn=data.collate_skipping,
         worker_init_fn=data.worker_init,
     )
-    steps_per_epoch = math.ceil(len(dataset) / cfg.batch_size)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     model.train()
     with _stop_requested() as stop:
         for epoch in range(start_epoch, cfg.epochs):
             sampler.set_epoch(epoch, start_step)
-            window, window_start, losses = [], start_step, []
-            correct = torch.zeros((), dtype=torch.long, device=device)
-            seen, started = 0, time.perf_counter()
-            batches = tqdm(
-                loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=start_step, total=steps_per_epoch, disable=None
-            )
-            for step, (images, labels, skipped) in enumerate(batches, start=start_step):
-                for message in skipped:
-                    skipped_images.add(message)
-                    logger.warning("skipped bad image (%d/%d): %s", len(skipped_images), cfg.max_bad_images, message)
-                if len(skipped_images) > cfg.max_bad_images:
-                    raise data.BadImageError(
-                        f"{len(skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
-                    )
-                if len(labels):
-                    images = images.to(device, non_blocking=True)
-                    labels = labels.to(device, non_blocking=True)
-                    with runtime.autocast(device, precision):
-                        logits = forward(images)
-                    loss = logit_adjusted_loss(logits.float(), labels, prior, cfg.la_tau)
-                    optimizer.zero_grad(set_to_none=True)
-                    scaler.scale(loss).backward()
-                    scaler.step(optimizer)
-                    scaler.update()
-                    window.append(loss.detach())
-                    correct += (logits.argmax(dim=1) == labels).sum()
-                    seen += len(labels)
-                done = step + 1
-                periodic = cfg.checkpoint_every_steps and done % cfg.checkpoint_every_steps == 0
-                if done % cfg.log_every_steps == 0 or periodic or stop.is_set():
-                    mean = _check_finite(window, epoch, window_start)
-                    losses.append((mean, len(window)))
-                    logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps_per_epoch, mean)
-                    window, window_start = [], done
-                if stop.is_set() or (periodic and done < steps_per_epoch):
-                    snapshot(epoch, done)
-                    if stop.is_set():
-                        raise Preempted(f"stopped by signal at epoch {epoch} step {done}; rerun to resume")
-            mean = _check_finite(window, epoch, window_start)
-            losses.append((mean, len(window)))
-            seconds = time.perf_counter() - started
-            record = {
-                "epoch": epoch,
-                "lr": optimizer.param_groups[0]["lr"],
-                "loss": sum(m * n for m, n in losses if n) / max(1, sum(n for _, n in losses)),
-                "train_acc": 100.0 * int(correct) / max(1, seen),
-                "images": seen,
-                "seconds": seconds,
-                "images_per_second": seen / seconds,
-            }
-            history.append(record)
+            record = _train_epoch(run, loader, epoch, start_step, cfg, step_cfg, stop)
+            run.history.append(record)
             logger.info("epoch %d done: %s", epoch, record)
-            scheduler.step()
+            run.scheduler.step()
             start_step = 0
-            snapshot(epoch + 1, 0)
+            run.save(epoch + 1, 0)
 
-    peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
-    total_images = sum(r["images"] for r in history)
-    total_seconds = sum(r["seconds"] for r in history)
+    total_images = sum(r["images"] for r in run.history)
+    total_seconds = sum(r["seconds"] for r in run.history)
     return {
-        "history": history,
+        "history": run.history,
         "images_per_second": total_images / total_seconds if total_seconds else None,
         "device": runtime.device_name(device),
         "precision": precision,
-        "peak_gpu_memory_mb": peak,
-        "bad_images": len(skipped_images),
-        "skipped_images": sorted(skipped_images),
+        "peak_gpu_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
+        "bad_images": len(run.skipped_images),
+        "skipped_images": sorted(run.skipped_images),
     }
