@@ -77,3 +77,14 @@ def test_features_are_unit_norm_and_give_the_same_logits(test_set, toy_preproces
     np.testing.assert_allclose(with_features.logits, plain.logits, rtol=1e-5, atol=1e-5)
     assert with_features.features.shape == (len(manifest), 64)
     np.testing.assert_allclose(np.linalg.norm(with_features.features, axis=1), 1.0, rtol=1e-5)
+
+
+def test_transforms_follow_the_weights_preprocessing(toy_preprocess):
+    test = data.test_transform(toy_preprocess | {"size": 224, "interpolation": "bicubic"})
+    assert test.transforms[0].size == 256  # 224 * 8 // 7
+    assert test.transforms[0].interpolation.value == "bicubic"
+    assert test.transforms[1].size == (224, 224)
+    train = data.train_transform(toy_preprocess | {"interpolation": "bilinear"})
+    assert train.transforms[0].interpolation.value == "bilinear"
+    assert train.transforms[0].scale == (0.08, 1.0)
+    assert train.transforms[-1].mean == toy_preprocess["mean"]

@@ -37,6 +37,11 @@ logger = logging.getLogger(__name__)
 _INTERPOLATION = {"bicubic": T.InterpolationMode.BICUBIC, "bilinear": T.InterpolationMode.BILINEAR}
 
 
+def _interpolation(preprocess: dict) -> T.InterpolationMode:
+    """The resampling the weights were trained with (open_clip's tags say bicubic)."""
+    return _INTERPOLATION[preprocess.get("interpolation", "bicubic")]
+
+
 class BadImageError(RuntimeError):
     """An image file that cannot be decoded; the message names the file and manifest row."""
 
@@ -48,10 +53,16 @@ def _normalize(preprocess: dict) -> T.Normalize:
 def train_transform(
     preprocess: dict, crop_scale: Sequence[float] = (0.08, 1.0), crop_ratio: Sequence[float] = (0.75, 4 / 3)
 ) -> Callable:
-    """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5; torchvision defaults)."""
+    """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5; torchvision's default
+    scale and ratio, the weights' interpolation)."""
     return T.Compose(
         [
-            T.RandomResizedCrop(preprocess["size"], scale=tuple(crop_scale), ratio=tuple(crop_ratio)),
+            T.RandomResizedCrop(
+                preprocess["size"],
+                scale=tuple(crop_scale),
+                ratio=tuple(crop_ratio),
+                interpolation=_interpolation(preprocess),
+            ),
             T.RandomHorizontalFlip(),
             T.ToTensor(),
             _normalize(preprocess),
@@ -62,7 +73,8 @@ def train_transform(
 def test_transform(preprocess: dict) -> Callable:
     """Resize the short side to size * 8 // 7 (256 for 224), centre crop (method.md §4.6)."""
     size = preprocess["size"]
-    return T.Compose([T.Resize(size * 8 // 7), T.CenterCrop(size), T.ToTensor(), _normalize(preprocess)])
+    resize = T.Resize(size * 8 // 7, interpolation=_interpolation(preprocess))
+    return T.Compose([resize, T.CenterCrop(size), T.ToTensor(), _normalize(preprocess)])
 
 
 class _StackCrops:
@@ -78,7 +90,8 @@ class _StackCrops:
 def tte_transform(preprocess: dict, expand: int = 24) -> Callable:
     """Test-time ensembling: resize to size + expand, five crops -> (5, 3, size, size)."""
     size = preprocess["size"]
-    return T.Compose([T.Resize(size + expand), T.FiveCrop(size), _StackCrops(preprocess)])
+    resize = T.Resize(size + expand, interpolation=_interpolation(preprocess))
+    return T.Compose([resize, T.FiveCrop(size), _StackCrops(preprocess)])
 
 
 class ManifestDataset(Dataset):
