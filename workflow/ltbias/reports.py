@@ -72,7 +72,9 @@ def ensemble_metrics(
         dict(zip(backbones, logits_paths, strict=True)), manifest, len(classes), str(test_csv)
     )
     priors = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, prior_paths, strict=True)}
-    counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, count_paths, strict=True)} or None
+    counts = None  # only toy backbones know their pretraining counts
+    if count_paths:
+        counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, count_paths, strict=True)}
     metrics, per_class, dxp = ensemble.evaluate_ensembles(
         backbones,
         logits,
