@@ -1,0 +1,51 @@
+"""The per-rule conda environments: light rules must not need torch, pins must agree."""
+
+import re
+import subprocess
+import sys
+
+import yaml
+
+from helpers import REPO
+
+LIGHT_MODULES = ["ltbias.fetch", "ltbias.prepare", "ltbias.reports", "ltbias.toyworld"]  # rules in envs/py-cpu.yaml
+
+
+def test_light_rules_import_without_torch():
+    blocker = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'torchvision', 'open_clip'):\n"
+        "            raise ImportError(f'{name} is not in envs/py-cpu.yaml')\n"
+        "sys.meta_path.insert(0, Block())\n"
+    )
+    imports = "\n".join(f"import {m}" for m in LIGHT_MODULES)
+    result = subprocess.run(
+        [sys.executable, "-c", blocker + imports],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO / "workflow")},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def _pins(text, separator):
+    return dict(re.findall(rf"^\s*-?\s*([A-Za-z0-9_.\[\]-]+)\s*{separator}\s*([0-9][\w.]*)", text, flags=re.MULTILINE))
+
+
+def test_conda_envs_pin_the_versions_the_tests_use():
+    requirements = {k.lower().split("[")[0]: v for k, v in _pins((REPO / "requirements.txt").read_text(), "==").items()}
+    conda_names = {"pytorch-gpu": "torch", "open-clip-torch": "open-clip-torch", "matplotlib-base": "matplotlib"}
+    for env in ("torch.yaml", "py-cpu.yaml"):
+        spec = yaml.safe_load((REPO / "envs" / env).read_text())
+        assert spec["channels"] == ["conda-forge", "nodefaults"], env
+        for dependency in spec["dependencies"]:
+            name, version = (part.strip() for part in dependency.split("="))
+            assert version, f"{env}: {name} is not pinned"
+            package = conda_names.get(name, name)
+            if package in requirements:
+                assert requirements[package] == version, (
+                    f"{env}: {name} ={version}, requirements.txt {requirements[package]}"
+                )
