@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from . import files
-from .metrics import calibration_bins, cross_table, expected_calibration_error, group_accuracy, softmax_confidence
+from .metrics import (
+    calibration_bins,
+    cross_table,
+    expected_calibration_error,
+    group_accuracy,
+    per_class_accuracy,
+    softmax_confidence,
+)
 from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
 
@@ -168,15 +175,13 @@ def evaluate_ensembles(
     """
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        totals = np.bincount(labels, minlength=n_classes).astype(float)
+    totals = np.bincount(labels, minlength=n_classes)
     stats = subset_statistics(logits, labels, n_classes)
     rows, per_class_columns, dxp = [], {}, {}
     for subset in subsets(backbones):
         name = subset_name(subset)
         correct, binned = stats[tuple(backbones.index(b) for b in subset)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            accuracy = np.where(totals > 0, correct / totals, np.nan)
+        accuracy = per_class_accuracy(correct, totals)
         row = {"subset": name, "size": len(subset), "all": 100.0 * float(np.nanmean(accuracy))}
         row |= _group_columns(accuracy, d_group, D_GROUPS)
         if priors is not None:

@@ -23,12 +23,11 @@ __all__ = [
 ]
 
 
-def per_class_accuracy(predictions: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """(C,) fraction of each class's samples predicted correctly; NaN for absent classes."""
-    correct = np.bincount(labels, weights=predictions == labels, minlength=n_classes)
-    total = np.bincount(labels, minlength=n_classes)
+def per_class_accuracy(correct: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """(C,) correct / total per class (counts may be accumulated over blocks); NaN where a
+    class has no test sample."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, correct / total, np.nan)
+        return np.where(total > 0, np.asarray(correct, dtype=float) / total, np.nan)
 
 
 def group_accuracy(per_class: np.ndarray, groups: np.ndarray, names: Sequence[str]) -> dict[str, float]:
