@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import signal
 import threading
@@ -160,7 +161,7 @@ def _train_epoch(
 ) -> dict:
     """One epoch from `first_step`; returns its record. Loss and accuracy stay on the device
     and are read every `log_every_steps` steps (the non-finite check), not every step."""
-    steps = len(loader.batch_sampler) + first_step
+    steps = math.ceil(len(loader.dataset) / cfg.batch_size)
     window, window_start, losses = [], first_step, []
     correct = torch.zeros((), dtype=torch.long, device=step_cfg.device)
     seen, started = 0, time.perf_counter()
@@ -234,7 +235,6 @@ def fit(
     """
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
-    runtime.seed_everything(cfg.seed)
     model.to(device)
     trainable = model.trainable_parameters()
     n_trainable = sum(p.numel() for p in trainable)
