@@ -1,12 +1,13 @@
 """Cost of a LIFT training step relative to a forward pass, measured in one run.
 
-    PYTHONPATH=workflow python bench/finetune_step.py [--models toy ViT-B-16] [--batch N] [--repeats 5]
+    PYTHONPATH=workflow python bench/finetune_step.py [--models toy ViT-B-16] [--batch N] [--compile]
 
 For each model: the inference forward of the frozen backbone alone, the same with the
 adapters and head, and a full training step (forward with autograd, backward, SGD). With a
 frozen backbone the backward pass needs input gradients only, so a step should cost about
 2x a forward (target: at most 2.2x on ViT-B/16); AdaptFormer at r = 32 adds about 0.7 %.
-Random weights, synthetic images; on CUDA in bf16 autocast, on CPU in fp32.
+Random weights, synthetic images; on CUDA in bf16 autocast, on CPU in fp32. With `--compile`
+the training step is timed again under `torch.compile` (compilation time printed apart).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def build(model_name: str, n_classes: int, device: torch.device) -> models.LongT
     return models.LongTailClassifier(visual, head, bottleneck).to(device)
 
 
-def bench(model_name: str, batch: int, repeats: int, device: torch.device) -> dict:
+def bench(model_name: str, batch: int, repeats: int, device: torch.device, measure_compiled: bool) -> dict:
     precision = runtime.resolve_precision("auto", device)
     n_classes = 1000
     model = build(model_name, n_classes, device)
@@ -69,20 +70,27 @@ def bench(model_name: str, batch: int, repeats: int, device: torch.device) -> di
         with runtime.autocast(device, precision):
             model(images)
 
-    def step():
+    def step(forward=model):
         with runtime.autocast(device, precision):
-            logits = model(images)
+            logits = forward(images)
         loss = train.logit_adjusted_loss(logits.float(), labels, prior, 1.0)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
 
     model.eval()
-    forward_s = _time(backbone_forward, repeats, device)
-    tuned_s = _time(tuned_forward, repeats, device)
+    result = {"batch": batch, "precision": precision}
+    result["forward"] = _time(backbone_forward, repeats, device)
+    result["tuned"] = _time(tuned_forward, repeats, device)
     model.train()
-    step_s = _time(step, repeats, device)
-    return {"forward": forward_s, "tuned": tuned_s, "step": step_s, "batch": batch, "precision": precision}
+    result["step"] = _time(step, repeats, device)
+    if measure_compiled:
+        compiled = torch.compile(model)
+        started = time.perf_counter()
+        step(compiled)
+        result["compilation"] = time.perf_counter() - started
+        result["compiled_step"] = _time(lambda: step(compiled), repeats, device)
+    return result
 
 
 def main() -> None:
@@ -90,18 +98,24 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["ltbias-toy-vit", "ViT-B-16"])
     parser.add_argument("--batch", type=int, help="default: 128 on CUDA; on CPU 128 (toy) and 4 (ViT-B/16)")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--compile", action="store_true", help="also time the step under torch.compile")
     args = parser.parse_args()
     device = runtime.resolve_device("auto")
     print(f"device: {runtime.device_name(device)}")
     for name in args.models:
         batch = args.batch or (128 if device.type == "cuda" or name in SMALL_MODELS else 4)
-        r = bench(name, batch, args.repeats, device)
+        r = bench(name, batch, args.repeats, device, args.compile)
         print(
             f"{name} batch {r['batch']} {r['precision']}: forward {r['forward'] * 1e3:.1f} ms, "
             f"with adapters+head {r['tuned'] * 1e3:.1f} ms ({100 * (r['tuned'] / r['forward'] - 1):+.1f} %), "
             f"training step {r['step'] * 1e3:.1f} ms = {r['step'] / r['forward']:.2f}x forward, "
             f"{r['batch'] / r['step']:.0f} images/s"
         )
+        if args.compile:
+            print(
+                f"  compiled step {r['compiled_step'] * 1e3:.1f} ms (speed-up {r['step'] / r['compiled_step']:.2f}x) "
+                f"after {r['compilation']:.0f} s of compilation"
+            )
 
 
 if __name__ == "__main__":
