@@ -13,6 +13,7 @@ the training step is timed again under `torch.compile` (compilation time printed
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import time
 
@@ -59,6 +60,8 @@ def bench(model_name: str, batch: int, repeats: int, device: torch.device, measu
     labels = torch.randint(0, n_classes, (batch,), device=device)
     prior = train.log_prior(torch.arange(1, n_classes + 1).numpy()).to(device)
     optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    train_step = train.TrainingStep(model, optimizer, scaler, prior, 1.0, device, precision)
 
     @torch.no_grad()
     def backbone_forward():
@@ -70,26 +73,18 @@ def bench(model_name: str, batch: int, repeats: int, device: torch.device, measu
         with runtime.autocast(device, precision):
             model(images)
 
-    def step(forward=model):
-        with runtime.autocast(device, precision):
-            logits = forward(images)
-        loss = train.logit_adjusted_loss(logits.float(), labels, prior, 1.0)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
     model.eval()
     result = {"batch": batch, "precision": precision}
     result["forward"] = _time(backbone_forward, repeats, device)
     result["tuned"] = _time(tuned_forward, repeats, device)
     model.train()
-    result["step"] = _time(step, repeats, device)
+    result["step"] = _time(lambda: train_step(images, labels), repeats, device)
     if measure_compiled:
-        compiled = torch.compile(model)
+        compiled_step = dataclasses.replace(train_step, forward=torch.compile(model))
         started = time.perf_counter()
-        step(compiled)
+        compiled_step(images, labels)
         result["compilation"] = time.perf_counter() - started
-        result["compiled_step"] = _time(lambda: step(compiled), repeats, device)
+        result["compiled_step"] = _time(lambda: compiled_step(images, labels), repeats, device)
     return result
 
 

@@ -12,6 +12,7 @@ same run and the speed-up printed. Target on an H200: at least 2,500 images per 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
@@ -21,31 +22,17 @@ from finetune_step import build
 from ltbias import runtime, train
 
 
-def measure(forward, optimizer, images, labels, prior, steps: int, warmup: int) -> tuple[float, float]:
+def measure(train_step: train.TrainingStep, images, labels, steps: int, warmup: int) -> tuple[float, float]:
     """Seconds per step over `steps` steps after `warmup` ones, and peak GPU memory in GiB."""
-    device = images.device
-    losses = []
-
-    def step() -> None:
-        with runtime.autocast(device, "bf16"):
-            logits = forward(images)
-        loss = train.logit_adjusted_loss(logits.float(), labels, prior, 1.0)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-
-    for _ in range(warmup):
-        step()
+    losses = [train_step(images, labels)[0] for _ in range(warmup)]
     torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats(device)
+    torch.cuda.reset_peak_memory_stats(images.device)
     started = time.perf_counter()
-    for _ in range(steps):
-        step()
+    losses += [train_step(images, labels)[0] for _ in range(steps)]
     torch.cuda.synchronize()
     seconds = (time.perf_counter() - started) / steps
     assert torch.isfinite(torch.stack(losses)).all(), "non-finite loss"
-    return seconds, torch.cuda.max_memory_allocated(device) / 2**30
+    return seconds, torch.cuda.max_memory_allocated(images.device) / 2**30
 
 
 def main() -> None:
@@ -63,13 +50,17 @@ def main() -> None:
     model = build(args.model, 1000, device)
     optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     prior = train.log_prior(torch.arange(1, 1001).numpy()).to(device)
+    scaler = torch.amp.GradScaler(device.type, enabled=False)  # bf16 needs no loss scaling
+    eager = train.TrainingStep(model, optimizer, scaler, prior, 1.0, device, "bf16")
     images = torch.randn(args.batch, 3, 224, 224, device=device)
     labels = torch.randint(0, 1000, (args.batch,), device=device)
-    modes = {"eager": model} | ({"compiled": torch.compile(model)} if args.compile else {})
+    modes = {"eager": eager} | (
+        {"compiled": dataclasses.replace(eager, forward=torch.compile(model))} if args.compile else {}
+    )
     print(f"{runtime.device_name(device)}: {args.model} LIFT fine-tuning, batch {args.batch}, bf16")
     seconds = {}
-    for mode, forward in modes.items():
-        seconds[mode], peak_gib = measure(forward, optimizer, images, labels, prior, args.steps, args.warmup)
+    for mode, train_step in modes.items():
+        seconds[mode], peak_gib = measure(train_step, images, labels, args.steps, args.warmup)
         print(
             f"  {mode}: {args.batch / seconds[mode]:.0f} images/s, {1e3 * seconds[mode]:.1f} ms/step, "
             f"peak memory {peak_gib:.2f} GiB"

@@ -32,6 +32,7 @@ from .models import LongTailClassifier
 __all__ = [
     "NonFiniteLossError",
     "Preempted",
+    "TrainingStep",
     "fit",
     "log_prior",
     "logit_adjusted_loss",
@@ -141,13 +142,30 @@ class _Run:
 
 
 @dataclass(frozen=True)
-class _Step:
-    """What a training step needs besides the run: device, precision, loss prior, forward."""
+class TrainingStep:
+    """One LIFT optimisation step: autocast forward, logit-adjusted loss, backward, SGD.
 
+    Calling it returns the detached loss and logits without a host synchronisation. The
+    benchmarks call this same object, so they time exactly what `fit` runs.
+    """
+
+    forward: Callable[[torch.Tensor], torch.Tensor]
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    log_prior: torch.Tensor
+    tau: float
     device: torch.device
     precision: str
-    prior: torch.Tensor
-    forward: Callable[[torch.Tensor], torch.Tensor]
+
+    def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        with runtime.autocast(self.device, self.precision):
+            logits = self.forward(images)
+        loss = logit_adjusted_loss(logits.float(), labels, self.log_prior, self.tau)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach(), logits.detach()
 
 
 def _train_epoch(
@@ -156,14 +174,14 @@ def _train_epoch(
     epoch: int,
     first_step: int,
     cfg: FinetuneConfig,
-    step_cfg: _Step,
+    train_step: TrainingStep,
     stop: threading.Event,
 ) -> dict:
     """One epoch from `first_step`; returns its record. Loss and accuracy stay on the device
     and are read every `log_every_steps` steps (the non-finite check), not every step."""
     steps = math.ceil(len(loader.dataset) / cfg.batch_size)
     window, window_start, losses = [], first_step, []
-    correct = torch.zeros((), dtype=torch.long, device=step_cfg.device)
+    correct = torch.zeros((), dtype=torch.long, device=train_step.device)
     seen, started = 0, time.perf_counter()
     batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
     for step, (images, labels, skipped) in enumerate(batches, start=first_step):
@@ -175,16 +193,10 @@ def _train_epoch(
                 f"{len(run.skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
             )
         if len(labels):
-            images = images.to(step_cfg.device, non_blocking=True)
-            labels = labels.to(step_cfg.device, non_blocking=True)
-            with runtime.autocast(step_cfg.device, step_cfg.precision):
-                logits = step_cfg.forward(images)
-            loss = logit_adjusted_loss(logits.float(), labels, step_cfg.prior, cfg.la_tau)
-            run.optimizer.zero_grad(set_to_none=True)
-            run.scaler.scale(loss).backward()
-            run.scaler.step(run.optimizer)
-            run.scaler.update()
-            window.append(loss.detach())
+            images = images.to(train_step.device, non_blocking=True)
+            labels = labels.to(train_step.device, non_blocking=True)
+            loss, logits = train_step(images, labels)
+            window.append(loss)
             correct += (logits.argmax(dim=1) == labels).sum()
             seen += len(labels)
         done = step + 1
@@ -251,7 +263,15 @@ def fit(
         torch.amp.GradScaler(device.type, enabled=precision == "fp16"),
     )
     start_epoch, start_step = run.restore()
-    step_cfg = _Step(device, precision, log_prior(counts).to(device), torch.compile(model) if cfg.compile else model)
+    train_step = TrainingStep(
+        torch.compile(model) if cfg.compile else model,
+        run.optimizer,
+        run.scaler,
+        log_prior(counts).to(device),
+        cfg.la_tau,
+        device,
+        precision,
+    )
     sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
     loader = DataLoader(
         dataset,
@@ -268,7 +288,7 @@ def fit(
     with _stop_requested() as stop:
         for epoch in range(start_epoch, cfg.epochs):
             sampler.set_epoch(epoch, start_step)
-            record = _train_epoch(run, loader, epoch, start_step, cfg, step_cfg, stop)
+            record = _train_epoch(run, loader, epoch, start_step, cfg, train_step, stop)
             run.history.append(record)
             logger.info("epoch %d done: %s", epoch, record)
             run.scheduler.step()
