@@ -60,7 +60,7 @@ def bench(model_name: str, batch: int, repeats: int, device: torch.device, measu
     labels = torch.randint(0, n_classes, (batch,), device=device)
     prior = train.log_prior(torch.arange(1, n_classes + 1).numpy()).to(device)
     optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    scaler = runtime.grad_scaler(device, precision)
     train_step = train.TrainingStep(model, optimizer, scaler, prior, 1.0, device, precision)
 
     @torch.no_grad()

@@ -12,6 +12,7 @@ import torch
 __all__ = [
     "autocast",
     "device_name",
+    "grad_scaler",
     "resolve_device",
     "resolve_precision",
     "seed_everything",
@@ -51,6 +52,11 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def grad_scaler(device: torch.device, precision: str) -> torch.amp.GradScaler:
+    """Loss scaling for a resolved precision: only fp16 needs it (bf16 has fp32's range)."""
+    return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
 
 
 def seed_everything(seed: int) -> None:

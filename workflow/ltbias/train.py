@@ -260,7 +260,7 @@ def fit(
         model,
         optimizer,
         torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.epochs),  # stepped per epoch
-        torch.amp.GradScaler(device.type, enabled=precision == "fp16"),
+        runtime.grad_scaler(device, precision),
     )
     start_epoch, start_step = run.restore()
     train_step = TrainingStep(
