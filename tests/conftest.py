@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import torch
 
-from helpers import TOY_MODEL
+from helpers import REPO, TOY_MODEL
 from ltbias import backbones, models, toyworld
 
 
@@ -37,3 +41,20 @@ def toy_classifier(
 ) -> models.LongTailClassifier:
     clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
     return models.build_classifier(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.", 25.0)
+
+
+@pytest.fixture(scope="session")
+def script_imports() -> dict[str, list[str]]:
+    """Rule script stem -> the package files (relative to workflow/ltbias) that a fresh
+    interpreter reads when it loads the script (see tests/imports_probe.py)."""
+    package = REPO / "workflow" / "ltbias"
+
+    def probe(script: Path) -> list[str]:
+        command = [sys.executable, str(REPO / "tests" / "imports_probe.py"), str(script), str(package)]
+        result = subprocess.run(command, capture_output=True, text=True, env={})
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout)
+
+    scripts = sorted((REPO / "workflow" / "scripts").glob("*.py"))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip((s.stem for s in scripts), pool.map(probe, scripts), strict=True))

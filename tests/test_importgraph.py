@@ -1,0 +1,30 @@
+"""A rule's code inputs are the files its script really imports, found without running it."""
+
+from helpers import REPO
+from ltbias.importgraph import module_closure
+
+PACKAGE = REPO / "workflow" / "ltbias"
+
+
+def test_closure_of_every_rule_script_is_what_python_imports(script_imports):
+    for script, loaded in script_imports.items():
+        path = REPO / "workflow" / "scripts" / f"{script}.py"
+        closure = [str(p.relative_to(PACKAGE)) for p in module_closure(path, PACKAGE)]
+        assert closure == loaded, script
+
+
+def test_relative_absolute_nested_and_lazy_imports_and_data_folders(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "shapes").mkdir()
+    (package / "shapes" / "a.json").write_text("{}")
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("from . import leaf\n")
+    (package / "sub" / "leaf.py").write_text("from ..base import x\n")
+    (package / "base.py").write_text("x = 1\ndef f():\n    from pkg import lazy\n")
+    (package / "lazy.py").write_text("FOLDER = 'shapes'\n")
+    (package / "unused.py").write_text("")
+    script = tmp_path / "script.py"
+    script.write_text("import os\nfrom pkg.sub import leaf\n")
+    closure = [str(p.relative_to(package)) for p in module_closure(script, package)]
+    assert closure == ["__init__.py", "base.py", "lazy.py", "shapes/a.json", "sub/__init__.py", "sub/leaf.py"]

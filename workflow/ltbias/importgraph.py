@@ -1,0 +1,88 @@
+"""The package files a script depends on: its imports within one package, transitively.
+
+The workflow makes these files checksummed inputs of the script's rule, so that editing a
+module reruns exactly the rules whose scripts import it (directly or through other
+modules) and nothing else. Imports are read with `ast`, never executed, so computing them
+is cheap enough for every parse of the Snakefile. Imports inside functions count too:
+a module that a job may import is a module whose edit may change the job's output.
+
+Besides modules, a package data folder belongs to the modules that name it: a string
+literal equal to the name of a sub-folder of the package (`"model_configs"`) adds every
+file in that folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+__all__ = ["module_closure"]
+
+
+def _module_file(package_dir: Path, name: str) -> Path | None:
+    """The file of dotted module `name` (`ltbias.files`) inside the package, if any."""
+    parts = name.split(".")[1:]
+    base = package_dir.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _module_name(package_dir: Path, path: Path) -> str:
+    parts = [package_dir.name, *path.relative_to(package_dir).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(tree: ast.AST, package: str, current: str | None, is_package: bool) -> set[str]:
+    """Dotted names of the package's modules that `tree` imports (or may import)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                if current is None:
+                    continue  # a relative import outside the package cannot reach it
+                anchor = current.split(".")
+                anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
+                base = ".".join([*anchor, *([node.module] if node.module else [])])
+            else:
+                base = node.module or ""
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}  # `from pkg import module`
+    return {name for name in found if name == package or name.startswith(package + ".")}
+
+
+def _data_folders(tree: ast.AST, package_dir: Path) -> set[Path]:
+    folders = {p.name: p for p in package_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
+    return {
+        folders[node.value]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in folders
+    }
+
+
+def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[Path]:
+    """Every file of the package at `package_dir` that `script` imports, transitively.
+
+    Parent packages come with their modules (`ltbias/__init__.py` with `ltbias.files`).
+    Returns sorted absolute paths; the script itself is not included.
+    """
+    package_dir = Path(package_dir).resolve()
+    package = package_dir.name
+    seen: set[Path] = set()
+    pending = [(Path(script).resolve(), None)]
+    while pending:
+        path, name = pending.pop()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        seen |= {f for folder in _data_folders(tree, package_dir) for f in folder.rglob("*") if f.is_file()}
+        for imported in _imports(tree, package, name, path.name == "__init__.py"):
+            parts = imported.split(".")
+            for depth in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+                module = _module_file(package_dir, ".".join(parts[:depth]))
+                if module is not None and module not in seen:
+                    seen.add(module)
+                    pending.append((module, _module_name(package_dir, module)))
+    return sorted(seen)
