@@ -1,7 +1,7 @@
 import os
 import stat
+import subprocess
 
-import numpy as np
 import pytest
 
 from ltbias import files
@@ -15,26 +15,6 @@ def test_atomic_path_keeps_old_file_when_writer_fails(tmp_path):
         raise RuntimeError("killed")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]  # no temporary left behind
-
-
-def test_logits_round_trip_memory_mapped(tmp_path):
-    rng = np.random.default_rng(0)
-    logits = rng.normal(size=(57, 11)).astype(np.float32)
-    labels = rng.integers(0, 11, 57)
-    files.save_logits(tmp_path / "x.npz", logits, labels)
-    mapped, mapped_labels = files.load_logits(tmp_path / "x.npz")
-    assert isinstance(mapped, np.memmap)
-    assert mapped.dtype == np.float32 and mapped_labels.dtype == np.int64
-    np.testing.assert_array_equal(mapped, logits)
-    np.testing.assert_array_equal(mapped_labels, labels)
-    eager, _ = files.load_logits(tmp_path / "x.npz", mmap=False)
-    np.testing.assert_array_equal(eager, logits)
-
-
-def test_save_logits_refuses_mismatched_rows(tmp_path):
-    with pytest.raises(ValueError, match="do not match"):
-        files.save_logits(tmp_path / "x.npz", np.zeros((3, 2)), np.zeros(4))
-    assert not (tmp_path / "x.npz").exists()
 
 
 def test_atomic_dir_replaces_a_folder_only_when_complete(tmp_path):
@@ -60,3 +40,40 @@ def test_outputs_get_the_usual_permissions_not_private_ones(tmp_path):
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "a.txt").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o755
+
+
+def test_a_temporary_left_by_a_killed_write_is_removed_by_the_next_write(tmp_path):
+    stale = tmp_path / ".out.csv.0123abcd.tmp"
+    stale.write_text("half a file")
+    other = tmp_path / ".other.csv.0123abcd.tmp"  # another output's temporary is not ours to remove
+    other.write_text("x")
+    files.save_text(tmp_path / "out.csv", "whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.csv.0123abcd.tmp", "out.csv"]
+
+
+def test_a_failed_write_names_the_path(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a.txt").mkdir()  # a folder where the file should go
+    with pytest.raises(files.WriteError, match=r"cannot write .*out/a\.txt"):
+        files.save_text(tmp_path / "out" / "a.txt", "x")
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KiB tmpfs (needs root, as in CI); skipped where it cannot be mounted."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)]).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount
+    subprocess.run(["umount", "--lazy", str(mount)], check=True)  # a traceback may still hold a file
+
+
+def test_disk_full_is_said_for_text_and_torch_writes(full_disk):
+    import torch
+
+    with pytest.raises(files.WriteError, match=r"cannot write .*small/a\.txt: the disk is full"):
+        files.save_text(full_disk / "a.txt", "x" * 200_000)
+    with pytest.raises(files.WriteError, match=r"cannot write .*small/state\.pt: the disk is full"):
+        files.save_torch(full_disk / "state.pt", {"w": torch.zeros(100_000)})
+    assert list(full_disk.iterdir()) == []  # nothing half-written is left

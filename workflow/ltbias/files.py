@@ -2,77 +2,115 @@
 
 Every writer goes through `atomic_path`: the content is written to a temporary name in
 the destination folder and renamed into place, so a killed job leaves the old file or
-none, never half a file.
+none, never half a file. The temporary a killed writer left behind is removed by the next
+write of the same output; a failed write names its path and says when the disk is full.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import glob
 import hashlib
 import json
 import os
 import shutil
-import struct
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = [
+    "WriteError",
     "atomic_dir",
     "atomic_path",
     "load_json",
-    "load_logits",
     "save_csv",
     "save_json",
-    "save_logits",
     "save_text",
     "save_torch",
     "sha256",
 ]
 
 
-def _temporary_name(path: Path, suffix: str) -> Path:
+class WriteError(OSError):
+    """An output could not be written; the message names it and says if the disk is full."""
+
+
+_DISK_FULL_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
+
+
+def _temporary_name(path: Path) -> Path:
     """A fresh hidden name beside `path`. Created by the writer, not by mkstemp, so the
     output gets the usual permissions (umask) rather than private ones."""
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}{suffix}")
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporaries of `path` that a killed writer left (one job writes an output at a time)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        _remove(stale)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _write_error(path: Path, err: BaseException) -> WriteError | None:
+    """The error to raise for a write of `path` that failed with `err`, or None to keep `err`.
+
+    A full disk surfaces as ENOSPC, or, from torch's zip writer, as a bare RuntimeError
+    ("unexpected pos ..."); both are recognised by the space left where `path` goes.
+    """
+    if isinstance(err, WriteError):
+        return None
+    free = shutil.disk_usage(path.parent).free
+    if getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or free < _DISK_FULL_BYTES:
+        return WriteError(errno.ENOSPC, f"cannot write {path}: the disk is full ({free} bytes free); {err}")
+    if isinstance(err, OSError):
+        return WriteError(err.errno, f"cannot write {path}: {err}")
+    return None
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; rename it onto `path` if the block succeeds."""
+def _atomic(path: str | os.PathLike, folder: bool) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_name(path, ".tmp")
+    _remove_stale_temporaries(path)
+    tmp = _temporary_name(path)
     try:
+        if folder:
+            tmp.mkdir()
         yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder next to `path`; it replaces `path` if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_name(path, ".tmp")
-    tmp.mkdir()
-    try:
-        yield tmp
-        if path.exists():
-            old = _temporary_name(path, ".old")
+        if folder and path.exists():
+            old = _temporary_name(path)  # removed here, or as stale by the next write
             os.replace(path, old)
             os.replace(tmp, path)
-            shutil.rmtree(old)
+            _remove(old)
         else:
             os.replace(tmp, path)
+    except (OSError, RuntimeError) as err:
+        replacement = _write_error(path, err)
+        if replacement is None:
+            raise
+        raise replacement from err
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
+
+
+def atomic_path(path: str | os.PathLike) -> contextlib.AbstractContextManager[Path]:
+    """Yield a temporary path next to `path`; rename it onto `path` if the block succeeds."""
+    return _atomic(path, folder=False)
+
+
+def atomic_dir(path: str | os.PathLike) -> contextlib.AbstractContextManager[Path]:
+    """Yield a temporary folder next to `path`; it replaces `path` if the block succeeds."""
+    return _atomic(path, folder=True)
 
 
 def save_text(path: str | os.PathLike, text: str) -> None:
@@ -91,63 +129,6 @@ def load_json(path: str | os.PathLike) -> Any:
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
-
-
-def save_logits(path: str | os.PathLike, logits: np.ndarray, labels: np.ndarray) -> None:
-    """Write a logits cache file.
-
-    File schema (`.npz`, uncompressed so that `load_logits` can memory-map it):
-
-    | array  | dtype   | shape  | meaning                                         |
-    |--------|---------|--------|-------------------------------------------------|
-    | logits | float32 | (N, C) | raw classifier logits, rows in manifest order   |
-    | labels | int64   | (N,)   | ground-truth label of each row                  |
-    """
-    logits = np.asarray(logits, dtype=np.float32)
-    labels = np.asarray(labels, dtype=np.int64)
-    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
-        raise ValueError(f"{path}: logits {logits.shape} and labels {labels.shape} do not match")
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, logits=logits, labels=labels)
-
-
-def load_logits(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Read a file written by `save_logits`: `(logits (N, C) float32, labels (N,) int64)`.
-
-    With `mmap=True` the logits are a read-only memory map into the file, so subsets of
-    many large caches can be evaluated without holding them all in memory.
-    """
-    if not mmap:
-        with np.load(path) as data:
-            return data["logits"], data["labels"]
-    return _mmap_npz_member(path, "logits.npy"), _mmap_npz_member(path, "labels.npy")
-
-
-_NPY_HEADER_READERS = {
-    (1, 0): np.lib.format.read_array_header_1_0,
-    (2, 0): np.lib.format.read_array_header_2_0,
-}
-
-
-def _mmap_npz_member(path: str | os.PathLike, member: str) -> np.ndarray:
-    """Memory-map one array stored uncompressed inside an `.npz` archive."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(member)
-    if info.compress_type != zipfile.ZIP_STORED:
-        raise ValueError(f"{path}: member {member} is compressed and cannot be memory-mapped")
-    with open(path, "rb") as f:
-        f.seek(info.header_offset)
-        header = f.read(30)  # fixed part of the zip local file header
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        f.seek(info.header_offset + 30 + name_len + extra_len)
-        version = np.lib.format.read_magic(f)
-        if version not in _NPY_HEADER_READERS:
-            raise ValueError(f"{path}: unsupported .npy format version {version} in {member}")
-        shape, fortran, dtype = _NPY_HEADER_READERS[version](f)
-        offset = f.tell()
-    if shape == () or 0 in shape:
-        return np.zeros(shape, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
 
 
 def save_torch(path: str | os.PathLike, obj: Any) -> None:
