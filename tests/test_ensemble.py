@@ -1,8 +1,7 @@
 import numpy as np
-import pandas as pd
 import pytest
 
-from ltbias import ensemble, files, splits
+from ltbias import ensemble, splits
 
 
 def test_every_non_empty_subset_in_table_order():
@@ -66,21 +65,3 @@ def test_p_groups_of_a_subset_use_the_mean_prior_of_its_members():
     mean_cells = dxp["a+b"].set_index(["d_group", "p_group"])["classes"]  # mean prior: [0.4, 0.2, 0.4]
     assert mean_cells[("D-Medium", "P-Few")] == 1
     assert {"p_many", "p_medium", "p_few"} <= set(metrics.columns)
-
-
-def test_inconsistent_logits_name_both_files(tmp_path):
-    manifest = pd.DataFrame({"path": ["a", "b", "c"], "label": [0, 1, 2]})
-    files.save_logits(tmp_path / "good.npz", np.zeros((3, 3)), np.array([0, 1, 2]))
-    files.save_logits(tmp_path / "short.npz", np.zeros((2, 3)), np.array([0, 1]))
-    files.save_logits(tmp_path / "wide.npz", np.zeros((3, 4)), np.array([0, 1, 2]))
-    files.save_logits(tmp_path / "nan.npz", np.full((3, 3), np.nan), np.array([0, 1, 2]))
-    ok = ensemble.load_member_logits({"a": tmp_path / "good.npz"}, manifest, 3, "test.csv")
-    assert len(ok) == 1
-    for name, message in [
-        ("short", "2 rows, manifest has 3"),
-        ("wide", "4 classes, the split has 3"),
-        ("nan", "non-finite"),
-    ]:
-        with pytest.raises(ensemble.InconsistentLogitsError, match=message) as err:
-            ensemble.load_member_logits({"x": tmp_path / f"{name}.npz"}, manifest, 3, "splits/test.csv")
-        assert f"{name}.npz" in str(err.value) and "splits/test.csv" in str(err.value)

@@ -30,10 +30,12 @@ def test_micro_run_writes_tables_and_figures(micro_run):
 
 
 def test_logits_cache_schema(micro_run):
-    from ltbias import files
+    from ltbias import caches
 
     manifest = pd.read_csv(micro_run / "results/toy/splits/test.csv")
-    logits, labels = files.load_logits(micro_run / "results/toy/logits/toy_b/test.npz")
+    logits, labels = caches.load_logits(
+        micro_run / "results/toy/logits/toy_b/test.npz", micro_run / "results/toy/splits/test.csv", 9
+    )
     assert logits.dtype == "float32" and labels.dtype == "int64"
     assert logits.shape == (len(manifest), 9)
     assert labels.tolist() == manifest["label"].tolist()

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from . import files
 from .metrics import (
     calibration_bins,
     cross_table,
@@ -30,9 +28,7 @@ from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
 
 __all__ = [
-    "InconsistentLogitsError",
     "evaluate_ensembles",
-    "load_member_logits",
     "subset_logit_sums",
     "subset_name",
     "subset_statistics",
@@ -40,10 +36,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class InconsistentLogitsError(ValueError):
-    """Cached logits disagree with the split manifest or with each other."""
 
 
 def subsets(backbones: Sequence[str]) -> list[tuple[str, ...]]:
@@ -87,34 +79,6 @@ def _extend(
         subset = (*members, j)
         yield subset, total
         yield from _extend(logits, buffers, subset, total)
-
-
-def load_member_logits(
-    paths: dict[str, str | os.PathLike], manifest: pd.DataFrame, n_classes: int, manifest_path: str
-) -> list[np.ndarray]:
-    """Memory-map each backbone's cached logits and check them against the split manifest.
-
-    Raises `InconsistentLogitsError` naming the logits file and the manifest when rows,
-    labels or the class count disagree, and refuses non-finite logits.
-    """
-    expected = manifest["label"].to_numpy(dtype=np.int64)
-    arrays = []
-    for backbone, path in paths.items():
-        logits, labels = files.load_logits(path)
-        where = f"logits of backbone {backbone!r} ({path}) vs split manifest {manifest_path}"
-        if logits.shape[0] != len(expected):
-            raise InconsistentLogitsError(f"{where}: {logits.shape[0]} rows, manifest has {len(expected)}")
-        if logits.shape[1] != n_classes:
-            raise InconsistentLogitsError(f"{where}: {logits.shape[1]} classes, the split has {n_classes}")
-        if not np.array_equal(labels, expected):
-            row = int(np.flatnonzero(labels != expected)[0])
-            raise InconsistentLogitsError(
-                f"{where}: labels differ, first at row {row} ({labels[row]} vs {expected[row]})"
-            )
-        if not np.isfinite(logits).all():
-            raise InconsistentLogitsError(f"{where}: contains non-finite values")
-        arrays.append(logits)
-    return arrays
 
 
 def _normalise(values: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 from scipy.stats import spearmanr
 
-from . import ensemble, figures, files, prior, tables
+from . import caches, ensemble, figures, files, prior, tables
 from .metrics import cross_table
 from .prior import P_GROUPS
 from .splits import D_GROUPS
@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 def estimate_prior(
     zeroshot_val: str | os.PathLike,
+    val_csv: str | os.PathLike,
     classes_csv: str | os.PathLike,
     settings: dict,
     out_csv: str | os.PathLike,
@@ -36,12 +37,8 @@ def estimate_prior(
     With the toy world's `pretrain_counts.csv` the info adds the Spearman correlation of
     the estimate with the true pretraining counts.
     """
-    logits, labels = files.load_logits(zeroshot_val, mmap=False)
     classes = pd.read_csv(classes_csv)
-    if logits.shape[1] != len(classes):
-        raise ensemble.InconsistentLogitsError(
-            f"{zeroshot_val}: {logits.shape[1]} classes, {classes_csv} has {len(classes)}"
-        )
+    logits, labels = caches.load_logits(zeroshot_val, val_csv, len(classes))
     estimate, info = prior.estimate_prior(logits, labels, calibrate=settings["calibrate"])
     info["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
     if true_counts_csv is not None:
@@ -68,9 +65,7 @@ def ensemble_metrics(
     backbone; its P-groups are by the backbone's own prior)."""
     manifest = pd.read_csv(test_csv)
     classes = pd.read_csv(classes_csv)
-    logits = ensemble.load_member_logits(
-        dict(zip(backbones, logits_paths, strict=True)), manifest, len(classes), str(test_csv)
-    )
+    logits = [caches.load_logits(path, test_csv, len(classes))[0] for path in logits_paths]
     priors = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, prior_paths, strict=True)}
     counts = None  # only toy backbones know their pretraining counts
     if count_paths:
@@ -86,9 +81,9 @@ def ensemble_metrics(
     )
     knn_rows = []
     for backbone, path in zip(backbones, knn_paths, strict=True):
-        votes = ensemble.load_member_logits({backbone: path}, manifest, len(classes), str(test_csv))
+        votes, _ = caches.load_logits(path, test_csv, len(classes))
         rows, _, _ = ensemble.evaluate_ensembles(
-            [backbone], votes, manifest["label"].to_numpy(), classes, priors=priors
+            [backbone], [votes], manifest["label"].to_numpy(), classes, priors=priors
         )
         knn_rows.append(rows.drop(columns="ece"))
     files.save_csv(out["knn"], pd.concat(knn_rows, ignore_index=True))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from . import backbones, config, data, files, inference, metrics, models, provenance, runtime, train
+from . import backbones, caches, config, data, files, inference, metrics, models, provenance, runtime, train
 
 __all__ = ["finetune", "logits", "zeroshot_logits"]
 
@@ -71,7 +71,15 @@ def finetune(
     del clip  # the text tower is no longer needed
     transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio)
     dataset = data.ManifestDataset(root, manifest, transform, skip_bad=cfg.max_bad_images > 0)
-    fingerprint = _fingerprint(settings, backbone, files.sha256(weights_file), files.sha256(train_csv), class_names)
+    fingerprint = _fingerprint(
+        settings,
+        backbone,
+        files.sha256(weights_file),
+        files.sha256(train_csv),
+        class_names,
+        provenance.code_digest(),
+        provenance.package_versions(),
+    )
     state_path = Path(out["checkpoint"]).with_name("resume.pt")
     summary = train.fit(
         model,
@@ -140,14 +148,14 @@ def _cache_logits(
     facts, outputs = {}, {}
     for split, dataset in _eval_datasets(root, manifests, preprocess, cfg).items():
         outputs[split] = inference.compute_logits(model, dataset, cfg, _workers(cfg.device, threads), features=knn)
-        files.save_logits(out[split], outputs[split].logits, outputs[split].labels)
+        caches.save_logits(out[split], outputs[split].logits, outputs[split].labels)
         facts[split] = outputs[split].info
     if knn:
         memory, queries = outputs["val"], outputs["test"]
         votes = metrics.knn_scores(
             memory.features, memory.labels, queries.features, memory.logits.shape[1], cfg.knn_k, cfg.knn_temperature
         )
-        files.save_logits(out["knn"], votes, queries.labels)
+        caches.save_logits(out["knn"], votes, queries.labels)
     files.save_json(out["provenance"], provenance.record(settings, started, splits=facts))
 
 

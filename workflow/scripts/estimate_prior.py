@@ -11,9 +11,10 @@ from ltbias import log, reports
 log.setup(snakemake.log[0])
 reports.estimate_prior(
     snakemake.input.zeroshot,
+    snakemake.input.val,
     snakemake.input.classes,
     json.loads(snakemake.params.settings),
     snakemake.output.prior,
     snakemake.output.info,
-    true_counts_csv=snakemake.input.true_counts or None,
+    true_counts_csv=next(iter(snakemake.input.true_counts), None),
 )
