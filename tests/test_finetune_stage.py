@@ -39,8 +39,11 @@ def workdir(tmp_path_factory) -> Path:
     return root
 
 
-def _start(workdir: Path, checkpoint: Path, step_seconds: float = 0.0) -> subprocess.Popen:
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO / "workflow"), str(REPO / "tests")])}
+def _start(
+    workdir: Path, checkpoint: Path, step_seconds: float = 0.0, code: Path = REPO / "workflow"
+) -> subprocess.Popen:
+    """Run the job with the `ltbias` package found in `code`."""
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(code), str(REPO / "tests")])}
     command = [sys.executable, str(JOB), str(workdir), str(checkpoint), str(step_seconds)]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -112,14 +115,44 @@ def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, 
     _assert_same_weights(checkpoint, reference)
 
 
-def test_a_state_from_another_configuration_is_ignored(workdir, reference, tmp_path):
+def test_a_state_from_another_configuration_is_set_aside(workdir, reference, tmp_path):
     checkpoint = tmp_path / "checkpoint.pt"
     torch.save({"fingerprint": "something else", "epoch": 2, "step": 3}, tmp_path / "resume.pt")
     log = _finish(_start(workdir, checkpoint))
-    assert "belongs to a different configuration" in log
+    assert "lacks" in log and "training starts fresh" in log
+    assert len(list(tmp_path.glob("resume.unreadable-*.pt"))) == 1
     _assert_same_weights(checkpoint, reference)
     history = json.loads(checkpoint.with_suffix(".history.json").read_text())
     assert [h["epoch"] for h in history] == [0, 1, 2]
+
+
+def test_a_resume_across_a_training_code_edit_starts_fresh(workdir, reference, tmp_path):
+    code = tmp_path / "code"
+    shutil.copytree(REPO / "workflow" / "ltbias", code / "ltbias", ignore=shutil.ignore_patterns("__pycache__"))
+    checkpoint = tmp_path / "checkpoint.pt"
+    process = _start(workdir, checkpoint, step_seconds=0.15, code=code)
+    _wait_for_state(tmp_path / "resume.pt", process, epoch=1, min_step=2)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    train = code / "ltbias" / "train.py"
+    train.write_text(train.read_text() + "\n# an edit\n")
+    log = _finish(_start(workdir, checkpoint, code=code))
+    assert "belongs to a different configuration, code" in log and "resuming from" not in log
+    assert len(list(tmp_path.glob("resume.mismatch-*.pt"))) == 1  # kept for inspection
+    _assert_same_weights(checkpoint, reference)
+
+
+def test_a_corrupt_state_is_moved_aside_and_the_job_succeeds(workdir, reference, tmp_path):
+    state = tmp_path / "resume.pt"
+    torch.save({"fingerprint": "x", "model": torch.zeros(1000)}, state)
+    state.write_bytes(state.read_bytes()[:700])  # what a full disk or a killed copy leaves
+    damaged = state.read_bytes()
+    checkpoint = tmp_path / "checkpoint.pt"
+    log = _finish(_start(workdir, checkpoint))
+    assert f"training state {state} cannot be read" in log
+    (aside,) = tmp_path.glob("resume.unreadable-*.pt")
+    assert aside.read_bytes() == damaged
+    _assert_same_weights(checkpoint, reference)
 
 
 def _outputs(folder: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+_STATE_KEYS = {"fingerprint", "epoch", "step", "model", "optimizer", "scheduler", "scaler", "history", "skipped_images"}
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -125,13 +127,22 @@ class _Run:
         logger.info("saved training state at epoch %d step %d to %s", epoch, step, self.path)
 
     def restore(self) -> tuple[int, int]:
-        """Load a saved state of this fingerprint if there is one; return (epoch, step)."""
+        """Load a saved state of this fingerprint if there is one; return (epoch, step).
+
+        A state that cannot be read, or was written by another configuration, code, data or
+        package versions, is moved aside (kept for inspection) and training starts fresh.
+        """
         if not self.path.is_file():
             return 0, 0
-        state = torch.load(self.path, map_location="cpu", weights_only=True)
-        if state.get("fingerprint") != self.fingerprint:
-            logger.warning("ignoring %s: it belongs to a different configuration or data", self.path)
-            return 0, 0
+        try:
+            state = torch.load(self.path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001  (any unreadable state is set aside, never trusted)
+            return self._set_aside("unreadable", f"cannot be read ({type(err).__name__}: {err})")
+        missing = _STATE_KEYS - set(state) if isinstance(state, dict) else _STATE_KEYS
+        if missing:
+            return self._set_aside("unreadable", f"lacks {sorted(missing)}")
+        if state["fingerprint"] != self.fingerprint:
+            return self._set_aside("mismatch", "belongs to a different configuration, code, data or package versions")
         self.model.load_trainable_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -139,6 +150,13 @@ class _Run:
         self.history, self.skipped_images = list(state["history"]), set(state["skipped_images"])
         logger.info("resuming from %s at epoch %d step %d", self.path, state["epoch"], state["step"])
         return state["epoch"], state["step"]
+
+    def _set_aside(self, kind: str, why: str) -> tuple[int, int]:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = self.path.with_name(f"{self.path.stem}.{kind}-{stamp}{self.path.suffix}")
+        os.replace(self.path, aside)
+        logger.warning("training state %s %s: moved it to %s; training starts fresh", self.path, why, aside)
+        return 0, 0
 
 
 @dataclass(frozen=True)
