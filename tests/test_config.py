@@ -15,6 +15,7 @@ SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").r
         ("finetune", config.FinetuneConfig, set()),
         ("evaluation", config.EvalConfig, set()),
         ("toy_pretrain", config.PretrainConfig, {"seed", "imbalance"}),  # per backbone: weights.toy
+        ("prior", config.PriorConfig, set()),
     ],
 )
 def test_schema_defaults_equal_dataclass_defaults(block, cls, skip):
@@ -23,6 +24,30 @@ def test_schema_defaults_equal_dataclass_defaults(block, cls, skip):
     assert set(properties) == set(defaults) - skip
     for key, spec in properties.items():
         assert spec["default"] == defaults[key], key
+
+
+def test_split_schema_defaults_equal_dataclass_defaults():
+    properties = SCHEMA["$defs"]["dataset"]["properties"]["split"]["properties"]
+    defaults = config.as_dict(config.SplitConfig())
+    assert set(properties) == set(defaults)
+    for key, spec in properties.items():
+        assert spec["default"] == defaults[key], key
+
+
+@pytest.mark.parametrize(
+    ("cls", "values", "message"),
+    [
+        (config.PriorConfig, {"many_fraction": 0.6, "few_fraction": 0.5}, r"x\.many_fraction: .* = 1\.1 exceeds 1"),
+        (config.SplitConfig, {"min_count": 50, "max_count": 10}, r"x\.min_count: 50 exceeds max_count 10"),
+        (config.FinetuneConfig, {"device": "gpu"}, r"x\.device: 'gpu' is not 'auto', 'cpu', 'cuda'"),
+        (config.EvalConfig, {"device": "cuda:x"}, r"x\.device: 'cuda:x'"),
+        (config.FinetuneConfig, {"crop_scale": [0.9, 0.5]}, r"x\.crop_scale: the range \[0\.9, 0\.5\] is reversed"),
+        (config.FinetuneConfig, {"crop_ratio": [1.3, 0.7]}, r"x\.crop_ratio: the range"),
+    ],
+)
+def test_contradictory_values_name_their_keys(cls, values, message):
+    with pytest.raises(ValueError, match=message):
+        config.from_dict(cls, values, "x")
 
 
 def test_toy_world_schema_defaults_equal_dataclass_defaults():

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from helpers import TOY_MODEL
-from ltbias import pretrain
+from ltbias import config, pretrain
 from ltbias.config import PretrainConfig
 
 
@@ -29,5 +29,5 @@ def test_pretraining_is_seeded_in_both_modes(small_world, toy_preprocess, negati
 
 
 def test_unknown_negatives_are_rejected():
-    with pytest.raises(ValueError, match=r"toy_pretrain\.negatives"):
-        PretrainConfig(negatives="queue")
+    with pytest.raises(ValueError, match=r"toy_pretrain\.negatives: 'queue' is not"):
+        config.from_dict(PretrainConfig, {"negatives": "queue"}, "toy_pretrain")

@@ -8,18 +8,23 @@ the key path in the message. Defaults here equal the schema's (a test checks it)
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-__all__ = ["EvalConfig", "FinetuneConfig", "PretrainConfig", "as_dict", "from_dict"]
+__all__ = ["EvalConfig", "FinetuneConfig", "PretrainConfig", "PriorConfig", "SplitConfig", "as_dict", "from_dict"]
 
 T = TypeVar("T")
 
 
 def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
-    """Build dataclass `cls` from `d`, naming `where` (the config path) in every error."""
+    """Build dataclass `cls` from `d`, naming `where` (the config path) in every error.
+
+    The dataclasses check their own values and contradictions between keys; their
+    messages start with the key, which this prefixes with `where`.
+    """
     d = dict(d or {})
     allowed = [f.name for f in fields(cls)]
     unknown = sorted(set(d) - set(allowed))
@@ -30,7 +35,10 @@ def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
         if isinstance(value, list):
             d[name] = tuple(value)
         _check_type(f"{where}.{name}", d[name], hints[name])
-    return cls(**d)
+    try:
+        return cls(**d)
+    except ValueError as err:
+        raise ValueError(f"{where}.{err}") from None
 
 
 def _check_type(where: str, value: Any, hint: Any) -> None:
@@ -74,7 +82,9 @@ class FinetuneConfig:
     def __post_init__(self) -> None:
         _positive(self, "epochs", "batch_size", "lr", "head_scale", "log_every_steps")
         if self.bottleneck is not None and self.bottleneck < 1:
-            raise ValueError(f"finetune.bottleneck must be >= 1 or null, got {self.bottleneck}")
+            raise ValueError(f"bottleneck: must be >= 1 or null, got {self.bottleneck}")
+        _ordered_range(self, "crop_scale", "crop_ratio")
+        _check_device(self.device)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class EvalConfig:
 
     def __post_init__(self) -> None:
         _positive(self, "batch_size")
+        _check_device(self.device)
 
 
 @dataclass(frozen=True)
@@ -117,15 +128,66 @@ class PretrainConfig:
     def __post_init__(self) -> None:
         _positive(self, "corpus_size", "steps", "batch_size", "lr")
         if self.imbalance < 1:
-            raise ValueError(f"imbalance must be >= 1, got {self.imbalance}")
+            raise ValueError(f"imbalance: must be >= 1, got {self.imbalance}")
         if self.negatives not in ("batch", "vocabulary"):
-            raise ValueError(f"toy_pretrain.negatives: {self.negatives!r} is not 'batch' or 'vocabulary'")
+            raise ValueError(f"negatives: {self.negatives!r} is not 'batch' or 'vocabulary'")
+
+
+@dataclass(frozen=True)
+class PriorConfig:
+    """Pre-training prior estimate and P-groups (method.md §7)."""
+
+    calibrate: bool = True  # GLA temperature calibration before the estimate
+    many_fraction: float = 1 / 3  # top fraction of classes by prior: P-Many
+    few_fraction: float = 1 / 3  # bottom fraction: P-Few
+
+    def __post_init__(self) -> None:
+        _positive(self, "many_fraction", "few_fraction")
+        if self.many_fraction + self.few_fraction > 1:
+            raise ValueError(
+                f"many_fraction: many_fraction + few_fraction = {self.many_fraction + self.few_fraction:g} "
+                "exceeds 1 (P-Many and P-Few would overlap)"
+            )
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """A dataset's long-tailed train profile and balanced val / test draws."""
+
+    profile: str = "pareto"  # or "exponential"
+    alpha: float = 6.0  # Pareto shape
+    max_count: int = 400
+    min_count: int = 4  # Pareto only; the exponential profile ends at max_count / imbalance_ratio
+    imbalance_ratio: float = 100.0  # exponential profile: max / min
+    val_per_class: int = 10
+    test_per_class: int | None = None  # None: every image of root/val
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _positive(self, "alpha", "max_count", "min_count", "val_per_class")
+        if self.profile == "pareto" and self.min_count > self.max_count:
+            raise ValueError(f"min_count: {self.min_count} exceeds max_count {self.max_count}")
+
+
+_DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
+
+
+def _check_device(device: str) -> None:
+    if not _DEVICE.fullmatch(device):
+        raise ValueError(f"device: {device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:<index>'")
+
+
+def _ordered_range(obj: Any, *names: str) -> None:
+    for name in names:
+        low, high = getattr(obj, name)
+        if low > high:
+            raise ValueError(f"{name}: the range [{low}, {high}] is reversed")
 
 
 def _positive(obj: Any, *names: str) -> None:
     for name in names:
         if getattr(obj, name) <= 0:
-            raise ValueError(f"{type(obj).__name__}.{name} must be > 0, got {getattr(obj, name)}")
+            raise ValueError(f"{name}: must be > 0, got {getattr(obj, name)}")
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
