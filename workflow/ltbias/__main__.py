@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import files, lists
+from . import files, lists, validate
 
 __all__ = ["main"]
 
@@ -28,7 +28,9 @@ def _split_stats(args: argparse.Namespace) -> None:
             raise SystemExit("split-stats: --format inat2018 needs --categories categories.json")
         names, id_to_label = lists.inat_class_names(args.categories)
         frame = lists.reindex_inat(frame, id_to_label, where=args.list)
-    stats = lists.split_stats(frame, len(names) if names else None)
+    n_classes = len(names) if names else int(frame["label"].max()) + 1
+    duplicates = validate.check_lists({"list": frame}, n_classes, {"list": args.list})
+    stats = lists.split_stats(frame, n_classes) | {"duplicates": duplicates}
     if args.manifest:
         labels = frame["label"].to_numpy()
         class_names = [names[i] for i in labels] if names else [""] * len(frame)

@@ -54,14 +54,17 @@ def _folder_splits(root: Path, dataset: dict) -> tuple[dict[str, pd.DataFrame], 
     return {"train": train, "val": val, "test": test}, names
 
 
-def _list_splits(list_files: dict[str, str], dataset: dict) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def _list_splits(
+    list_files: dict[str, str], origins: dict[str, str], dataset: dict
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Read the staged lists; errors name `origins[key]`, the file or URL the user gave."""
     fmt = dataset["lists"]["format"]
-    frames = {s: lists.read_split_list(list_files[s]) for s in ("train", "val", "test") if s in list_files}
+    frames = {s: lists.read_split_list(list_files[s], origins[s]) for s in ("train", "val", "test") if s in list_files}
     if fmt == "inat2018":
-        names, id_to_label = lists.inat_class_names(list_files["categories"])
-        frames = {s: lists.reindex_inat(f, id_to_label, where=list_files[s]) for s, f in frames.items()}
+        names, id_to_label = lists.inat_class_names(list_files["categories"], origins["categories"])
+        frames = {s: lists.reindex_inat(f, id_to_label, where=origins[s]) for s, f in frames.items()}
     else:
-        _, names = lists.read_class_names(list_files["classnames"])
+        _, names = lists.read_class_names(list_files["classnames"], origins["classnames"])
     if "val" not in frames:
         spec = dataset["split"]
         frames["val"] = splits.balanced_subset(frames["train"], spec["val_per_class"], spec["seed"])
@@ -70,37 +73,46 @@ def _list_splits(list_files: dict[str, str], dataset: dict) -> tuple[dict[str, p
 
 
 def prepare_splits(
-    dataset: dict, name: str, root: str | os.PathLike, list_files: dict[str, str] | None = None, threads: int = 1
+    dataset: dict,
+    name: str,
+    root: str | os.PathLike,
+    list_files: dict[str, str] | None = None,
+    threads: int = 1,
+    origins: dict[str, str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
     """Build and validate the splits of dataset `name` (its config block is `dataset`).
+
+    Args:
+        list_files: the staged list files by key (`train`, ..., `classnames`).
+        origins: the path or URL each staged list came from, named in errors.
 
     Returns `{split: frame(path, label)}`, the class table (see `splits.class_table`) and a
     report with the statistics of each split, duplicates and the decode check.
     """
     root = Path(root)
     where = f"datasets.{name}"
+    list_files = list_files or {}
+    origins = {key: (origins or {}).get(key, path) for key, path in list_files.items()}
     if dataset["source"] == "lists":
-        frames, names = _list_splits(list_files or {}, dataset)
+        frames, names = _list_splits(list_files, origins, dataset)
     else:
         frames, names = _folder_splits(root, dataset)
+    split_where = {s: f"{where} {s} split" + (f" ({origins[s]})" if s in origins else "") for s in frames}
+    duplicates = validate.check_lists(frames, len(names), split_where)
     for split, frame in frames.items():
-        validate.check_labels(frame, len(names), f"{where} {split} split")
-        validate.check_files(root, frame["path"].tolist(), f"{where} {split} split")
-    duplicates = validate.duplicates(frames)
-    for kind, paths in duplicates.items():
-        logger.warning("%s: %d duplicate paths in %s, e.g. %s", where, len(paths), kind, paths[:3])
+        validate.check_files(root, frame["path"].tolist(), split_where[split])
+    for kind, found in duplicates.items():
+        logger.warning("%s: %d duplicate paths in %s, e.g. %s", where, found["count"], kind, found["first"][:3])
     decode = dataset.get("decode_check") or {"mode": "none"}
     checked = {}
     if decode["mode"] != "none":
         sample = decode.get("sample_size") if decode["mode"] == "sample" else None
         for split, frame in frames.items():
-            checked[split] = validate.decode_check(
-                root, frame["path"].tolist(), f"{where} {split} split", sample, threads
-            )
+            checked[split] = validate.decode_check(root, frame["path"].tolist(), split_where[split], sample, threads)
     classes = splits.class_table(names, frames["train"]["label"].to_numpy())
     report = {
         "splits": {s: lists.split_stats(f, len(names)) for s, f in frames.items()},
-        "duplicates": {k: {"count": len(v), "first": v[:20]} for k, v in duplicates.items()},
+        "duplicates": duplicates,
         "decoded": checked,
     }
     return frames, classes, report

@@ -15,7 +15,7 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
-__all__ = ["SplitValidationError", "check_files", "check_labels", "decode_check", "duplicates"]
+__all__ = ["SplitValidationError", "check_files", "check_labels", "check_lists", "decode_check", "duplicates"]
 
 SHOW = 20
 
@@ -29,11 +29,12 @@ def _listing(items: Sequence[str]) -> str:
 
 
 def check_labels(frame: pd.DataFrame, n_classes: int, where: str) -> None:
-    """Every label is in 0..C-1."""
+    """Every label is in 0..C-1; offenders are named by list line (or manifest row)."""
     labels = frame["label"].to_numpy()
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if len(bad):
-        rows = [f"row {i}: {frame['path'].iat[i]} label {labels[i]}" for i in bad]
+        place = [f"line {n}" for n in frame["line"].to_numpy()[bad]] if "line" in frame else [f"row {i}" for i in bad]
+        rows = [f"{p}: {frame['path'].iat[i]} label {labels[i]}" for p, i in zip(place, bad, strict=True)]
         raise SplitValidationError(f"{where}: {len(bad)} labels outside 0..{n_classes - 1}:\n  {_listing(rows)}")
 
 
@@ -51,6 +52,17 @@ def duplicates(splits: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
             if shared:
                 found[f"{a}&{b}"] = shared
     return found
+
+
+def check_lists(frames: dict[str, pd.DataFrame], n_classes: int, where: dict[str, str]) -> dict:
+    """Labels of every split in 0..C-1 (`where[split]` names its source), and the paths
+    listed twice, within a split or across splits: `{kind: {"count", "first"}}`.
+
+    The workflow's split validation and `python -m ltbias split-stats` both call this.
+    """
+    for split, frame in frames.items():
+        check_labels(frame, n_classes, where[split])
+    return {kind: {"count": len(paths), "first": paths[:SHOW]} for kind, paths in duplicates(frames).items()}
 
 
 def check_files(root: str | os.PathLike, paths: Sequence[str], where: str) -> None:

@@ -17,6 +17,7 @@ frames, classes, report = prepare.prepare_splits(
     snakemake.params.root,
     list_files,
     threads=snakemake.threads,
+    origins=json.loads(snakemake.params.list_origins),
 )
 splits.write_splits(Path(snakemake.output.classes).parent, frames, classes)
 files.save_json(snakemake.output.report, report)
