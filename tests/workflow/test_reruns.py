@@ -1,14 +1,55 @@
 """Reruns of only what changed: each test edits a finished micro run and dry-runs it."""
 
+import re
+
+from helpers import REPO
 from smk import edit_yaml, planned_jobs, planned_wildcards, snakemake
 
 MICRO = "tests/config/micro.yaml"
 
 
-def _dry_run(checkout):
-    result = snakemake(checkout, "--configfile", MICRO, "--dry-run")
+def _dry_run(checkout, *args):
+    result = snakemake(checkout, "--configfile", MICRO, "--dry-run", *args)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+def _plan(result) -> dict[str, list[str]]:
+    """rule -> the wildcards of each planned job."""
+    return {rule: planned_wildcards(result, rule) for rule in planned_jobs(result)}
+
+
+def _rule_scripts() -> dict[str, str]:
+    """rule name -> the stem of its `script:`, read from the rule files."""
+    found = {}
+    for rules in (REPO / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"(?m)^rule ", rules.read_text())[1:]:
+            script = re.search(r'script:\n\s+"\.\./scripts/(\w+)\.py"', block)
+            if script:
+                found[block.split(":", 1)[0]] = script.group(1)
+    return found
+
+
+def test_editing_each_package_file_reruns_exactly_the_rules_whose_scripts_read_it(finished_copy, script_imports):
+    """The expectation comes from what Python reads when it loads each script (not from the
+    workflow's import graph): the plan of forcing those rules on the unedited run."""
+    package = finished_copy / "workflow" / "ltbias"
+    scripts = _rule_scripts()
+    expected = {}
+    edited = [p for p in sorted(package.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    assert len(edited) > 20
+    for path in edited:
+        name = str(path.relative_to(package))
+        readers = frozenset(rule for rule, script in scripts.items() if name in script_imports[script])
+        if readers not in expected:
+            expected[readers] = _plan(_dry_run(finished_copy, "--forcerun", *sorted(readers))) if readers else {}
+        original = path.read_bytes()
+        path.write_bytes(original + (b"\n# an edit\n" if path.suffix == ".py" else b"\n"))
+        try:
+            assert _plan(_dry_run(finished_copy)) == expected[readers], name
+        finally:
+            path.write_bytes(original)
+    assert _plan(_dry_run(finished_copy)) == {}  # restoring the content reruns nothing
 
 
 def test_one_backbones_learning_rate_reruns_only_its_chain(finished_copy):
@@ -24,19 +65,63 @@ def test_a_table_formatting_option_reruns_only_the_tables(finished_copy):
     assert planned_jobs(_dry_run(finished_copy)) == {"tables": 1, "all": 1}
 
 
-def test_editing_the_training_module_reruns_the_fine_tunes(finished_copy):
+def test_editing_the_training_module_reruns_the_fine_tunes_and_what_imports_it(finished_copy):
     module = finished_copy / "workflow" / "ltbias" / "train.py"
     module.write_text(module.read_text() + "\n# an edit\n")
-    result = _dry_run(finished_copy)
-    assert planned_jobs(result) == {"finetune": 3, "logits": 3, "ensemble": 1, "tables": 1, "figures": 1, "all": 1}
-
-
-def test_editing_the_table_module_reruns_only_the_tables(finished_copy):
-    module = finished_copy / "workflow" / "ltbias" / "tables.py"
-    module.write_text(module.read_text() + "\n# an edit\n")
-    assert planned_jobs(_dry_run(finished_copy)) == {"tables": 1, "all": 1}
+    jobs = planned_jobs(_dry_run(finished_copy))
+    assert jobs["finetune"] == 3 and jobs["tables"] == 1
+    assert "render_toy" not in jobs and "make_splits" not in jobs and "pretrain_toy" not in jobs
 
 
 def test_touching_a_module_without_changing_it_reruns_nothing(finished_copy):
     (finished_copy / "workflow" / "ltbias" / "train.py").touch()
     assert planned_jobs(_dry_run(finished_copy)) == {}
+
+
+def _lists_dataset(tmp_path):
+    """A tiny `lists` dataset on local files, with one toy backbone of the micro config."""
+    import yaml
+
+    from ltbias import toyworld
+
+    world = toyworld.ToyWorld(colors=dict(list(toyworld.DEFAULT_COLORS.items())[:2]), patterns=("plain", "striped"))
+    root = tmp_path / "data"
+    toyworld.write_raw_dataset(world, root, {"train": 6, "val": 2})
+    pngs = {split: sorted(p.relative_to(root) for p in (root / split).rglob("*.png")) for split in ("train", "val")}
+    label = {folder: i for i, folder in enumerate(n.replace(" ", "_") for n in world.class_names)}
+    lines = {split: [f"{p} {label[p.parent.name]}" for p in paths] for split, paths in pngs.items()}
+    (tmp_path / "train.txt").write_text("\n".join(lines["train"][1:]) + "\n")  # 5 of the first class
+    (tmp_path / "val.txt").write_text("\n".join(lines["train"][:1] + lines["train"][6:7]) + "\n")
+    (tmp_path / "test.txt").write_text("\n".join(lines["val"]) + "\n")
+    micro = yaml.safe_load((REPO / MICRO).read_text())
+    config = {key: micro[key] for key in ("toy_world", "toy_pretrain", "finetune", "compute")}
+    config["backbones"] = {"toy_a": micro["backbones"]["toy_a"]}
+    config["datasets"] = {
+        "lt": {
+            "source": "lists",
+            "root": str(root),
+            "lists": {s: {"path": str(tmp_path / f"{s}.txt")} for s in ("train", "val", "test")}
+            | {"classnames": {"path": str(root / "classnames.txt")}},
+            "backbones": ["toy_a"],
+        }
+    }
+    return config
+
+
+def test_editing_a_local_split_list_reruns_its_staging_and_everything_downstream(tmp_path):
+    import yaml
+
+    from smk import copy_checkout
+
+    checkout = copy_checkout(tmp_path / "ltbias")
+    (checkout / "lt.yaml").write_text(yaml.safe_dump(_lists_dataset(tmp_path)))
+    run = snakemake(checkout, "--configfile", "lt.yaml")
+    assert run.returncode == 0, run.stderr[-3000:]
+    train = tmp_path / "train.txt"
+    train.touch()  # a touch is not an edit
+    assert planned_jobs(snakemake(checkout, "--configfile", "lt.yaml", "--dry-run")) == {}
+    train.write_text("\n".join(train.read_text().splitlines()[1:]) + "\n")  # one image fewer
+    plan = snakemake(checkout, "--configfile", "lt.yaml", "--dry-run")
+    assert planned_wildcards(plan, "fetch_list") == ["dataset=lt, name=train"]
+    downstream = ["make_splits", "finetune", "logits", "zeroshot_logits", "estimate_prior", "ensemble", "tables"]
+    assert planned_jobs(plan) == {"fetch_list": 1, "figures": 1, "all": 1} | dict.fromkeys(downstream, 1)

@@ -3,7 +3,7 @@
 
 rule check_backbone:
     input:
-        code=code_files("backbones.py"),
+        code=script_code("check_backbone"),
     output:
         "results/backbones/{backbone}/backbone.json",
     log:
@@ -22,6 +22,7 @@ rule check_backbone:
 rule fetch_weights:
     input:
         "results/backbones/{backbone}/backbone.json",
+        code=script_code("fetch_weights"),
     output:
         f"{config['weights_dir']}/{{backbone}}.pt",
     log:
@@ -38,7 +39,7 @@ rule fetch_weights:
 rule pretrain_toy:
     input:
         backbone="results/backbones/{backbone}/backbone.json",
-        code=code_files("backbones.py", "pretrain.py", "toyworld.py", "runtime.py"),
+        code=script_code("pretrain_toy"),
     output:
         weights="results/backbones/{backbone}/weights.pt",
         counts="results/backbones/{backbone}/pretrain_counts.csv",

@@ -1,12 +1,23 @@
 """Config validation, path conventions and input/param helpers. No rules here."""
 
-import itertools
 import json
 import os
+import re
+import sys
 
 import jsonschema
 import yaml
 from snakemake.utils import validate
+
+sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
+from ltbias.config import (
+    EvalConfig,
+    FinetuneConfig,
+    PriorConfig,
+    SplitConfig,
+    from_dict,
+)
+from ltbias.importgraph import module_closure
 
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -21,9 +32,18 @@ FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain"]
 
 
 def check_config():
-    """Cross-key checks the schema cannot express; each error names its key."""
+    """Cross-key checks the schema cannot express; each error names its key.
+
+    The settings dataclasses the jobs build are built here once first, so a value they
+    refuse (a reversed range, an unknown device, contradictory fractions) stops the run
+    before any job starts.
+    """
+    from_dict(FinetuneConfig, config["finetune"], "finetune")
+    from_dict(EvalConfig, config["evaluation"], "evaluation")
+    from_dict(PriorConfig, config["prior"], "prior")
     for name, dataset in config["datasets"].items():
         where = f"datasets.{name}"
+        from_dict(SplitConfig, dataset["split"], f"{where}.split")
         unknown = [b for b in dataset["backbones"] if b not in config["backbones"]]
         if unknown:
             raise ValueError(
@@ -67,14 +87,16 @@ def check_config():
         if error is not None:
             where = ".".join(["backbones", name, "finetune", *map(str, error.path)])
             raise ValueError(f"{where}: {error.message}")
+        merged = config["finetune"] | backbone["finetune"]
+        from_dict(FinetuneConfig, merged, f"backbones.{name}.finetune")
 
 
 check_config()
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
-    backbone="|".join(BACKBONES),
+    dataset="|".join(map(re.escape, DATASETS)),
+    backbone="|".join(map(re.escape, BACKBONES)),
     split="|".join(SPLITS),
     name="|".join(LIST_NAMES),
 
@@ -87,12 +109,18 @@ def canonical(obj):
     return json.dumps(obj, sort_keys=True)
 
 
-def code_files(*modules):
-    """Library files a rule depends on, as checksummed inputs (snakemake.md §5)."""
-    return [
-        os.path.relpath(os.path.join(workflow.basedir, "workflow", "ltbias", m))
-        for m in ("__init__.py", "config.py", "files.py", "log.py", *modules)
-    ]
+def script_code(script):
+    """The library files that `workflow/scripts/<script>.py` imports, transitively.
+
+    Checksummed inputs (under 1 MB): an edit reruns the rule, a touch does not. Computed
+    from the import graph on every parse, never listed by hand.
+    """
+    workflow_dir = os.path.join(workflow.basedir, "workflow")
+    closure = module_closure(
+        os.path.join(workflow_dir, "scripts", f"{script}.py"),
+        os.path.join(workflow_dir, "ltbias"),
+    )
+    return [os.path.relpath(path) for path in closure]
 
 
 def dataset_cfg(wildcards):
@@ -101,15 +129,6 @@ def dataset_cfg(wildcards):
 
 def dataset_backbones(dataset):
     return config["datasets"][dataset]["backbones"]
-
-
-def dataset_subsets(dataset):
-    backbones = dataset_backbones(dataset)
-    return [
-        "+".join(s)
-        for k in range(1, len(backbones) + 1)
-        for s in itertools.combinations(backbones, k)
-    ]
 
 
 def dataset_root(wildcards):
@@ -135,16 +154,35 @@ def raw_input(wildcards):
     return []
 
 
-def list_inputs(wildcards):
+def list_origins(wildcards):
+    """The path or URL of each list a `lists` dataset names, by key (train, ..., classnames)."""
     dataset = dataset_cfg(wildcards)
     if dataset["source"] != "lists":
         return {}
+    sources = {key: dataset["lists"].get(key) or {} for key in LIST_NAMES}
+    return {
+        key: source.get("path") or source.get("url")
+        for key, source in sources.items()
+        if source.get("path") or source.get("url")
+    }
+
+
+def list_inputs(wildcards):
+    """The staged copies of the dataset's lists, by key."""
     return {
         key: f"resources/lists/{wildcards.dataset}/{key}"
-        for key in LIST_NAMES
-        if (dataset["lists"].get(key) or {}).get("path")
-        or (dataset["lists"].get(key) or {}).get("url")
+        for key in list_origins(wildcards)
     }
+
+
+def local_list(wildcards):
+    """A list given as a local file is a real input of its staging: an edit reruns it."""
+    return (dataset_cfg(wildcards)["lists"].get(wildcards.name) or {}).get("path") or []
+
+
+def class_names_file(wildcards):
+    """A folder dataset's class-name file, tracked by content like any input."""
+    return dataset_cfg(wildcards)["class_names"] or []
 
 
 def split_params(wildcards):
@@ -202,10 +240,11 @@ def compute(family, key):
     return config["compute"][family][key]
 
 
-def true_counts_inputs(wildcards):
-    """Toy backbones know their pretraining counts; other backbones contribute none."""
-    backbones = dataset_backbones(wildcards.dataset)
-    if all("toy" in backbone_cfg(b)["weights"] for b in backbones):
+def true_counts(dataset, backbones):
+    """Pretraining counts of toy backbones, per class of the toy world. They describe a
+    dataset's classes only when it is that world (`source: toy`); otherwise none."""
+    toy = all("toy" in backbone_cfg(b)["weights"] for b in backbones)
+    if toy and config["datasets"][dataset]["source"] == "toy":
         return [f"results/backbones/{b}/pretrain_counts.csv" for b in backbones]
     return []
 

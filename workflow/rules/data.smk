@@ -2,6 +2,8 @@
 
 
 rule render_toy:
+    input:
+        code=script_code("render_toy"),
     output:
         directory("results/{dataset}/raw"),
     log:
@@ -22,6 +24,9 @@ rule render_toy:
 
 
 rule fetch_list:
+    input:
+        local=local_list,
+        code=script_code("fetch_list"),
     output:
         "resources/lists/{dataset}/{name}",
     log:
@@ -39,7 +44,8 @@ rule make_splits:
     input:
         unpack(list_inputs),
         raw=raw_input,
-        code=code_files("splits.py", "lists.py", "validate.py", "prepare.py"),
+        class_names=class_names_file,
+        code=script_code("make_splits"),
     output:
         manifests=expand("results/{{dataset}}/splits/{split}.csv", split=SPLITS),
         classes="results/{dataset}/splits/classes.csv",
@@ -58,5 +64,6 @@ rule make_splits:
         dataset=split_params,
         root=dataset_root,
         list_names=LIST_NAMES,
+        list_origins=lambda wc: canonical(list_origins(wc)),
     script:
         "../scripts/make_splits.py"

@@ -4,13 +4,10 @@
 rule estimate_prior:
     input:
         zeroshot="results/{dataset}/zeroshot/{backbone}/val.npz",
+        val="results/{dataset}/splits/val.csv",
         classes="results/{dataset}/splits/classes.csv",
-        true_counts=lambda wc: (
-            f"results/backbones/{wc.backbone}/pretrain_counts.csv"
-            if "toy" in backbone_cfg(wc.backbone)["weights"]
-            else []
-        ),
-        code=code_files("prior.py", "reports.py", "ensemble.py"),
+        true_counts=lambda wc: true_counts(wc.dataset, [wc.backbone]),
+        code=script_code("estimate_prior"),
     output:
         prior="results/{dataset}/prior/{backbone}.csv",
         info="results/{dataset}/prior/{backbone}.json",
@@ -47,10 +44,10 @@ rule ensemble:
             dataset=wc.dataset,
             backbone=dataset_backbones(wc.dataset),
         ),
-        true_counts=true_counts_inputs,
+        true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
-        code=code_files("ensemble.py", "metrics.py", "prior.py", "reports.py"),
+        code=script_code("ensemble"),
     output:
         metrics="results/{dataset}/ensembles/metrics.csv",
         per_class="results/{dataset}/ensembles/per_class.csv",

@@ -8,15 +8,7 @@ rule finetune:
         train="results/{dataset}/splits/train.csv",
         classes="results/{dataset}/splits/classes.csv",
         raw=raw_input,
-        code=code_files(
-            "backbones.py",
-            "data.py",
-            "models.py",
-            "provenance.py",
-            "runtime.py",
-            "stages.py",
-            "train.py",
-        ),
+        code=script_code("finetune"),
     output:
         checkpoint="results/{dataset}/finetune/{backbone}/checkpoint.pt",
         history="results/{dataset}/finetune/{backbone}/history.json",

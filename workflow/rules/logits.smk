@@ -7,16 +7,7 @@ rule logits:
         weights=weights_file,
         manifests=expand("results/{{dataset}}/splits/{split}.csv", split=EVAL_SPLITS),
         raw=raw_input,
-        code=code_files(
-            "backbones.py",
-            "data.py",
-            "inference.py",
-            "metrics.py",
-            "models.py",
-            "provenance.py",
-            "runtime.py",
-            "stages.py",
-        ),
+        code=script_code("logits"),
     output:
         logits=expand(
             "results/{{dataset}}/logits/{{backbone}}/{split}.npz", split=EVAL_SPLITS
@@ -50,16 +41,7 @@ rule zeroshot_logits:
         manifests=expand("results/{{dataset}}/splits/{split}.csv", split=EVAL_SPLITS),
         classes="results/{dataset}/splits/classes.csv",
         raw=raw_input,
-        code=code_files(
-            "backbones.py",
-            "data.py",
-            "inference.py",
-            "metrics.py",
-            "models.py",
-            "provenance.py",
-            "runtime.py",
-            "stages.py",
-        ),
+        code=script_code("zeroshot_logits"),
     output:
         logits=expand(
             "results/{{dataset}}/zeroshot/{{backbone}}/{split}.npz", split=EVAL_SPLITS

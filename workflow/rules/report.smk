@@ -5,7 +5,7 @@ rule tables:
     input:
         metrics="results/{dataset}/ensembles/metrics.csv",
         baselines=config["baselines"],
-        code=code_files("ensemble.py", "reports.py", "tables.py"),
+        code=script_code("tables"),
     output:
         table_output("table6", "csv"),
         table_output("table6", "md"),
@@ -34,9 +34,7 @@ rule figures:
         metrics="results/{dataset}/ensembles/metrics.csv",
         per_class="results/{dataset}/ensembles/per_class.csv",
         lift_prior=lambda wc: f"results/{wc.dataset}/prior/{lift_backbone(wc.dataset)}.csv",
-        code=code_files(
-            "ensemble.py", "figures.py", "metrics.py", "prior.py", "reports.py"
-        ),
+        code=script_code("figures"),
     output:
         per_class_accuracy=figure_output("per_class_accuracy"),
         accuracy_vs_members=figure_output("accuracy_vs_members"),
