@@ -17,10 +17,12 @@ import dataclasses
 import statistics
 import time
 
+import numpy as np
 import open_clip
 import torch
 
 from ltbias import models, runtime, train  # importing models registers the toy architecture
+from ltbias.config import FinetuneConfig
 
 SMALL_MODELS = {"ltbias-toy-vit"}  # CPU batch 128; larger models use batch 4 on CPU
 
@@ -40,28 +42,32 @@ def _time(fn, repeats: int, device: torch.device) -> float:
     return statistics.median(times)
 
 
-def build(model_name: str, n_classes: int, device: torch.device) -> models.LongTailClassifier:
-    """The LIFT classifier on a randomly initialised `model_name`, on `device`."""
+def build(
+    model_name: str, n_classes: int, device: torch.device, precision: str
+) -> tuple[models.LongTailClassifier, train.TrainingStep]:
+    """The LIFT classifier on a randomly initialised `model_name`, on `device`, and the
+    training step `fit` would run on it with the paper's settings (FinetuneConfig defaults)."""
     torch.manual_seed(0)
-    visual = open_clip.create_model(model_name).visual
-    head = models.CosineClassifier(visual.ln_post.normalized_shape[0], n_classes, 25.0)
-    bottleneck = models.adapter_bottleneck(n_classes, len(visual.transformer.resblocks))
-    return models.LongTailClassifier(visual, head, bottleneck).to(device)
+    cfg = FinetuneConfig()
+    model = models.assemble_classifier(open_clip.create_model(model_name).visual, n_classes, cfg.head_scale)
+    model.to(device)
+    counts = np.arange(1, n_classes + 1)  # a long tail: 1 ... C images
+    scaler = runtime.grad_scaler(device, precision)
+    step = train.TrainingStep.for_model(
+        model, train.build_optimizer(model, cfg), scaler, counts, cfg, device, precision
+    )
+    return model, step
 
 
 def bench(model_name: str, batch: int, repeats: int, device: torch.device, measure_compiled: bool) -> dict:
     precision = runtime.resolve_precision("auto", device)
     n_classes = 1000
-    model = build(model_name, n_classes, device)
+    model, train_step = build(model_name, n_classes, device, precision)
     plain = open_clip.create_model(model_name).visual.to(device).eval()
     plain.proj = None
     size = plain.image_size[0]
     images = torch.randn(batch, 3, size, size, device=device)
     labels = torch.randint(0, n_classes, (batch,), device=device)
-    prior = train.log_prior(torch.arange(1, n_classes + 1).numpy()).to(device)
-    optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    scaler = runtime.grad_scaler(device, precision)
-    train_step = train.TrainingStep(model, optimizer, scaler, prior, 1.0, device, precision)
 
     @torch.no_grad()
     def backbone_forward():

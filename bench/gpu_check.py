@@ -47,11 +47,7 @@ def main() -> None:
         sys.exit("gpu_check: no CUDA device; nothing to measure")
     device = runtime.resolve_device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = True
-    model = build(args.model, 1000, device)
-    optimizer = torch.optim.SGD(model.trainable_parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
-    prior = train.log_prior(torch.arange(1, 1001).numpy()).to(device)
-    scaler = runtime.grad_scaler(device, "bf16")
-    eager = train.TrainingStep(model, optimizer, scaler, prior, 1.0, device, "bf16")
+    model, eager = build(args.model, 1000, device, "bf16")
     images = torch.randn(args.batch, 3, 224, 224, device=device)
     labels = torch.randint(0, 1000, (args.batch,), device=device)
     modes = {"eager": eager} | (

@@ -58,3 +58,11 @@ def script_imports() -> dict[str, list[str]]:
     scripts = sorted((REPO / "workflow" / "scripts").glob("*.py"))
     with ThreadPoolExecutor(max_workers=2) as pool:
         return dict(zip((s.stem for s in scripts), pool.map(probe, scripts), strict=True))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/workflow/ runs the Snakefile: the `workflow` tier."""
+    workflow = REPO / "tests" / "workflow"
+    for item in items:
+        if item.path.is_relative_to(workflow):
+            item.add_marker(pytest.mark.workflow)

@@ -12,7 +12,13 @@ def _backbone(model, **weights):
 
 @pytest.mark.parametrize(
     ("model", "tag"),
-    [("ViT-B-16-quickgelu", "openai"), ("ViT-B-16", "laion2b_s34b_b88k"), ("ViT-B-16-quickgelu", "metaclip_400m")],
+    [
+        ("ViT-B-16-quickgelu", "openai"),
+        ("ViT-B-16", "laion2b_s34b_b88k"),
+        ("ViT-B-16-quickgelu", "metaclip_400m"),
+        ("ViT-B-16-quickgelu", "dfn2b"),  # config/imagenet_lt_plus.yaml
+        ("ViT-B-16-quickgelu", "metaclip_fullcc"),
+    ],
 )
 def test_paper_backbones_pass_the_checks(model, tag):
     backbones.check_backbone("x", _backbone(model, tag=tag))

@@ -89,3 +89,14 @@ def test_config_readme_documents_every_key():
     names = _property_names(SCHEMA, SCHEMA["$defs"])
     missing = sorted(n for n in names if f"{n}`" not in readme)
     assert not missing, f"config/README.md does not document {missing}"
+
+
+def test_each_variant_has_one_home_the_schema_agrees_with():
+    lists = SCHEMA["$defs"]["dataset"]["properties"]["lists"]["properties"]
+    assert lists["format"]["enum"] == list(config.LIST_FORMATS)
+    assert set(config.LIST_FORMATS.values()) <= set(lists)
+    weights = SCHEMA["$defs"]["backbone"]["properties"]["weights"]["properties"]
+    assert tuple(weights) == config.WEIGHT_KINDS
+    assert config.weights_kind({"tag": "openai"}) == "tag"
+    with pytest.raises(ValueError, match="exactly one of"):
+        config.weights_kind({"tag": "openai", "file": "x.pt"})

@@ -81,8 +81,7 @@ def vit_b16(request):
     """Real ViT-B/16 architecture at random init, with a tuner for C = 1000."""
     torch.manual_seed(0)
     clip = open_clip.create_model(request.param)
-    head = models.CosineClassifier(768, 1000, 25.0)
-    return models.LongTailClassifier(clip.visual, head, models.adapter_bottleneck(1000, 12))
+    return models.assemble_classifier(clip.visual, 1000, 25.0)  # r = 32 by the bottleneck rule
 
 
 def test_vit_b16_trains_exactly_the_adapters_and_head(vit_b16):

@@ -1,9 +1,12 @@
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from helpers import require_shared
 from ltbias import lists, splits
+from ltbias.config import SplitConfig
 
 
 def test_d_group_thresholds():
@@ -35,12 +38,12 @@ def test_imagenet_lt_shaped_pareto_profile_has_imagenet_lt_groups():
 
 
 def test_profile_counts_permutes_classes_with_the_seed():
-    spec = {"profile": "pareto", "alpha": 6, "max_count": 300, "min_count": 4, "seed": 0}
+    spec = SplitConfig(profile="pareto", alpha=6, max_count=300, min_count=4, seed=0)
     counts = splits.profile_counts(spec, 40)
     assert sorted(counts, reverse=True) == splits.pareto_profile(40, 300, 4, 6, 0).tolist()
     assert counts[0] != counts.max() or counts[1] != np.sort(counts)[-2]  # not simply descending
     with pytest.raises(ValueError, match="unknown"):
-        splits.profile_counts(spec | {"profile": "zipf"}, 40)
+        splits.profile_counts(dataclasses.replace(spec, profile="zipf"), 40)
 
 
 def test_long_tailed_subset_takes_exact_counts_without_replacement():

@@ -7,6 +7,11 @@ from helpers import REPO
 from ltbias import ensemble, splits, tables
 
 BACKBONES = ["clip", "openclip", "metaclip"]
+EPOCHS = dict.fromkeys(BACKBONES, 10)
+
+
+def _write(frame, stem):
+    tables.write_table(frame, csv=f"{stem}.csv", md=f"{stem}.md", tex=f"{stem}.tex")
 
 
 @pytest.fixture
@@ -17,7 +22,7 @@ def metrics():
     labels = np.repeat(np.arange(30), 10)  # class-balanced test set
     logits = [(rng.normal(size=(300, 30)) + 2.5 * np.eye(30)[labels]).astype(np.float32) for _ in BACKBONES]
     priors = {b: rng.dirichlet(np.ones(30)) for b in BACKBONES}
-    frame, _, _ = ensemble.evaluate_ensembles(BACKBONES, logits, labels, classes, priors=priors)
+    frame = ensemble.evaluate_ensembles(BACKBONES, logits, labels, classes, priors=priors).metrics
     sizes = classes["d_group"].value_counts()
     return frame, sizes
 
@@ -38,10 +43,10 @@ def test_paper_numbers_satisfy_the_same_identity():
 def test_every_table_number_is_the_metric_it_came_from(metrics, tmp_path):
     frame, _ = metrics
     names = {"clip": "CLIP", "openclip": "OpenCLIP", "metaclip": "MetaCLIP"}
-    t6 = tables.table6(frame, "clip", BACKBONES, 10, [{"method": "LiVT", "epochs": 100, "all": 60.9}], None)
+    t6 = tables.table6(frame, "clip", BACKBONES, EPOCHS, [{"method": "LiVT", "epochs": 100, "all": 60.9}], None)
     t8 = tables.table8(frame, BACKBONES, names)
-    tables.write_table(t6, tmp_path / "table6")
-    tables.write_table(t8, tmp_path / "table8")
+    _write(t6, tmp_path / "table6")
+    _write(t8, tmp_path / "table8")
     t6 = pd.read_csv(tmp_path / "table6.csv").set_index("Method")
     t8 = pd.read_csv(tmp_path / "table8.csv").fillna("")
     by_subset = frame.set_index("subset")
@@ -59,7 +64,7 @@ def test_every_table_number_is_the_metric_it_came_from(metrics, tmp_path):
 
 def test_latex_is_booktabs_with_the_best_value_bold(metrics, tmp_path):
     frame, _ = metrics
-    tables.write_table(tables.table8(frame, BACKBONES, dict(zip(BACKBONES, "ABC", strict=True))), tmp_path / "t8")
+    _write(tables.table8(frame, BACKBONES, dict(zip(BACKBONES, "ABC", strict=True))), tmp_path / "t8")
     tex = (tmp_path / "t8.tex").read_text()
     assert "\\toprule" in tex and "\\bottomrule" in tex and "\\checkmark" in tex
     best = frame["d_few"].max()
@@ -69,7 +74,15 @@ def test_latex_is_booktabs_with_the_best_value_bold(metrics, tmp_path):
 def test_table6_compares_with_the_paper_row(metrics):
     frame, _ = metrics
     paper = {"epochs": 10, "d_many": 82.21, "d_medium": 78.75, "d_few": 74.99, "all": 79.57}
-    t6 = tables.table6(frame, "clip", BACKBONES, 10, [], paper).set_index("Method")
+    t6 = tables.table6(frame, "clip", BACKBONES, EPOCHS, [], paper).set_index("Method")
     ours = frame.set_index("subset").loc["clip+openclip+metaclip"]
     assert t6.loc["Reproduced - paper", "All"] == pytest.approx(ours["all"] - 79.57)
     assert pd.isna(t6.loc["Reproduced - paper", "P-Few"])
+
+
+def test_table6_epochs_are_each_rows_own(metrics):
+    frame, _ = metrics
+    epochs = {"clip": 10, "openclip": 10, "metaclip": 20}  # one backbone overrides finetune.epochs
+    t6 = tables.table6(frame, "clip", BACKBONES, epochs).set_index("Method")
+    assert t6.loc["LIFT (reproduced)", "Epochs"] == 10
+    assert t6.loc["Ours (reproduced)", "Epochs"] == 20

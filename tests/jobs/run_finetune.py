@@ -1,8 +1,8 @@
-"""A small fine-tune through `stages.finetune`, run as a subprocess by the resume tests.
+"""A small fine-tune through the `finetune` job, run as a subprocess by the resume tests.
 
-    python tests/finetune_job.py WORKDIR OUT_CHECKPOINT [STEP_SECONDS]
+    python tests/jobs/run_finetune.py WORKDIR OUT_CHECKPOINT [STEP_SECONDS]
 
-WORKDIR holds what `prepare_finetune_inputs` wrote. STEP_SECONDS slows every training
+WORKDIR holds what the `workdir` fixture of test_finetune_job.py wrote. STEP_SECONDS slows every training
 step so that a test can interrupt the run part-way through an epoch.
 """
 
@@ -13,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from ltbias import log, models, stages
+from ltbias import models
+from ltbias.jobs import finetune
 
 SETTINGS = {
     "finetune": {"epochs": 3, "batch_size": 8, "lr": 0.05, "crop_scale": [0.5, 1.0], "checkpoint_every_steps": 1},
@@ -21,8 +22,22 @@ SETTINGS = {
 }
 
 
+def run(workdir: Path, settings: dict, checkpoint: Path) -> None:
+    """The finetune job on the inputs in `workdir`; history and provenance beside `checkpoint`."""
+    finetune.run(
+        finetune.Settings.from_params(json.dumps(settings), "finetune"),
+        backbone_json=workdir / "backbone.json",
+        weights=workdir / "weights.pt",
+        root=workdir / "raw",
+        train_csv=workdir / "train.csv",
+        classes_csv=workdir / "classes.csv",
+        checkpoint=checkpoint,
+        history=checkpoint.with_suffix(".history.json"),
+        provenance_json=checkpoint.with_suffix(".provenance.json"),
+    )
+
+
 def main(workdir: Path, checkpoint: Path, step_seconds: float) -> None:
-    log.setup()
     if step_seconds:
         forward = models.LongTailClassifier.forward
 
@@ -32,19 +47,7 @@ def main(workdir: Path, checkpoint: Path, step_seconds: float) -> None:
 
         models.LongTailClassifier.forward = slow
     print("started", flush=True)
-    stages.finetune(
-        workdir / "backbone.json",
-        workdir / "weights.pt",
-        workdir / "raw",
-        workdir / "train.csv",
-        workdir / "classes.csv",
-        json.loads(json.dumps(SETTINGS)),
-        {
-            "checkpoint": str(checkpoint),
-            "history": str(checkpoint.with_suffix(".history.json")),
-            "provenance": str(checkpoint.with_suffix(".provenance.json")),
-        },
-    )
+    run(workdir, SETTINGS, checkpoint)
 
 
 if __name__ == "__main__":

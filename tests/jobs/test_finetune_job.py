@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from finetune_job import SETTINGS
 from PIL import Image
+from run_finetune import SETTINGS, run
 
 from helpers import REPO, TOY_MODEL
-from ltbias import backbones, data, files, splits, stages, toyworld
+from ltbias import backbones, data, files, splits, toyworld
 
-JOB = Path(__file__).with_name("finetune_job.py")
+JOB = Path(__file__).with_name("run_finetune.py")
+pytestmark = pytest.mark.workflow  # runs the job as a process, as its rule does
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,10 @@ def workdir(tmp_path_factory) -> Path:
     toyworld.write_raw_dataset(world, root / "raw", {"train": 7})
     folders = [n.replace(" ", "_") for n in world.class_names]
     manifest = splits.folder_manifest(root / "raw", "train", folders)
-    splits.write_splits(root, {"train": manifest}, splits.class_table(world.class_names, manifest["label"]))
+    classes = splits.class_table(world.class_names, manifest["label"])
+    splits.write_splits(
+        {"train": manifest}, classes, manifests={"train": root / "train.csv"}, classes_csv=root / "classes.csv"
+    )
     torch.manual_seed(0)
     torch.save(backbones.random_clip(TOY_MODEL).state_dict(), root / "weights.pt")
     backbone = {"model": TOY_MODEL, "weights": {"toy": {}}}
@@ -155,10 +159,6 @@ def test_a_corrupt_state_is_moved_aside_and_the_job_succeeds(workdir, reference,
     _assert_same_weights(checkpoint, reference)
 
 
-def _outputs(folder: Path) -> dict[str, str]:
-    return {k: str(folder / f"{k}.json") for k in ("history", "provenance")} | {"checkpoint": str(folder / "ckpt.pt")}
-
-
 def test_corrupt_jpeg_is_named_and_can_be_skipped(workdir, tmp_path):
     shutil.copytree(workdir, tmp_path / "job")
     job = tmp_path / "job"
@@ -169,12 +169,11 @@ def test_corrupt_jpeg_is_named_and_can_be_skipped(workdir, tmp_path):
     manifest.to_csv(job / "train.csv", index=False)
     settings = json.loads(json.dumps(SETTINGS))
     settings["finetune"] |= {"epochs": 1, "checkpoint_every_steps": 0}
-    args = [job / "backbone.json", job / "weights.pt", job / "raw", job / "train.csv", job / "classes.csv"]
     with pytest.raises(data.BadImageError, match=r"cannot decode image .*bad\.jpg \(manifest row 5\)"):
-        stages.finetune(*args, settings, _outputs(tmp_path / "strict"))
+        run(job, settings, tmp_path / "strict" / "ckpt.pt")
     assert not (tmp_path / "strict" / "ckpt.pt").exists()
     settings["finetune"] |= {"max_bad_images": 1, "epochs": 2}
-    stages.finetune(*args, settings, _outputs(tmp_path / "lenient"))
-    provenance = json.loads((tmp_path / "lenient" / "provenance.json").read_text())
+    run(job, settings, tmp_path / "lenient" / "ckpt.pt")
+    provenance = json.loads((tmp_path / "lenient" / "ckpt.provenance.json").read_text())
     assert provenance["bad_images"] == 1
     assert "bad.jpg" in provenance["skipped_images"][0]

@@ -15,15 +15,22 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain"):
         assert (results / "figures" / f"{figure}.svg").read_text().startswith("<?xml")
     metrics = pd.read_csv(results / "ensembles" / "metrics.csv")
-    assert metrics["subset"].tolist() == [
+    uniform = metrics[metrics["variant"] == "uniform"]
+    assert uniform["subset"].tolist() == [
         "toy_a", "toy_b", "toy_c", "toy_a+toy_b", "toy_a+toy_c", "toy_b+toy_c", "toy_a+toy_b+toy_c"
     ]  # fmt: skip
-    assert metrics[["all", "d_many", "d_medium", "d_few"]].notna().all().all()
+    assert metrics.groupby("variant").size().to_dict() == {"uniform": 7, "fitted": 4, "debiased": 7}
+    assert metrics[["all", "d_many", "d_medium", "d_few", "all_lo", "all_hi"]].notna().all().all()
+    assert ((metrics["all_lo"] <= metrics["all"]) & (metrics["all"] <= metrics["all_hi"])).all()
+    comparisons = pd.read_csv(results / "ensembles" / "comparisons.csv")
+    full = comparisons[(comparisons["subset"] == "toy_a+toy_b+toy_c") & (comparisons["metric"] == "all")]
+    assert set(full["reference"]) == {"best single", "LIFT"}
+    assert (full["p_value"].between(0, 1)).all()
     classes = pd.read_csv(results / "splits" / "classes.csv")
     assert set(classes["d_group"]) == {"D-Many", "D-Medium", "D-Few"}
     assert len(list((results / "ensembles" / "dxp").glob("*.csv"))) == 7
     table8 = pd.read_csv(results / "tables" / "table8.csv")
-    assert len(table8) == 7
+    assert len(table8) == 18 and set(table8["P(c)"]) == {"uniform", "fitted on val", "prior-debiased"}
     knn = pd.read_csv(results / "ensembles" / "knn.csv")
     assert knn["subset"].tolist() == ["toy_a", "toy_b", "toy_c"]
     assert knn[["all", "d_many", "d_few", "p_few"]].notna().all().all()

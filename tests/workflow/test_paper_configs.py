@@ -127,3 +127,30 @@ def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
         assert "runtime=720" in resources and "mem_mb=32000" in resources
     ensemble = re.search(r"rule ensemble:.*?resources: (.*?)\n", text, flags=re.DOTALL).group(1)
     assert "gpu=" not in ensemble and "slurm_partition=CHANGE_ME_cpu_partition" in ensemble
+
+
+def test_the_paper_configs_share_one_backbone_definition():
+    import yaml
+
+    from helpers import REPO
+
+    for dataset in ("imagenet_lt", "places_lt", "inat2018"):
+        config = yaml.safe_load((REPO / "config" / f"{dataset}.yaml").read_text())
+        assert "backbones" not in config, dataset
+        assert config["extends"] == "config/paper_backbones.yaml"
+        assert config["datasets"][dataset]["backbones"] == ["clip", "openclip", "metaclip"]
+
+
+def test_the_five_backbone_config_plans_all_31_subsets(tmp_path):
+    from ltbias.subsets import subsets
+
+    checkout = copy_checkout(tmp_path / "ltbias")
+    args = ["--configfile", "config/imagenet_lt_plus.yaml", "--config", "datasets={imagenet_lt: {root: /nonexistent}}"]
+    plan = snakemake(checkout, *args, "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    five = {"fetch_weights": 5, "check_backbone": 5, "finetune": 5, "logits": 5, "zeroshot_logits": 5}
+    assert planned_jobs(plan) == PAPER_DAG | five | {"estimate_prior": 5, "fetch_list": 4, "make_splits": 1}
+    inputs = re.search(r"rule ensemble:\n\s+input: (.*?)\n", plan.stdout + plan.stderr).group(1)
+    members = re.findall(r"results/imagenet_lt/logits/(\w+)/test\.npz", inputs)
+    assert members == ["clip", "openclip", "metaclip", "dfn", "metaclip_fullcc"]
+    assert len(subsets(members)) == 31

@@ -24,6 +24,7 @@ from open_clip.factory import load_state_dict
 from open_clip.pretrained import download_pretrained, get_pretrained_cfg
 
 from . import files
+from .config import weights_kind
 
 __all__ = [
     "MODEL_CONFIG_DIR",
@@ -32,7 +33,6 @@ __all__ = [
     "load_clip",
     "preprocess_config",
     "random_clip",
-    "weights_kind",
 ]
 
 logger = logging.getLogger(__name__)
@@ -40,16 +40,7 @@ logger = logging.getLogger(__name__)
 MODEL_CONFIG_DIR = Path(__file__).parent / "model_configs"
 open_clip.add_model_config(MODEL_CONFIG_DIR)  # registers the toy architectures by file stem
 
-_WEIGHT_KINDS = ("tag", "file", "toy")
 _PREPROCESS_KEYS = ("mean", "std", "interpolation", "resize_mode")
-
-
-def weights_kind(weights: dict) -> str:
-    """Which of `tag | file | toy` a backbone's `weights` block names (exactly one)."""
-    kinds = [k for k in _WEIGHT_KINDS if k in weights]
-    if len(kinds) != 1:
-        raise ValueError(f"weights must name exactly one of {list(_WEIGHT_KINDS)}, got {sorted(weights)}")
-    return kinds[0]
 
 
 def check_backbone(key: str, backbone: dict) -> None:

@@ -14,9 +14,32 @@ import typing
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-__all__ = ["EvalConfig", "FinetuneConfig", "PretrainConfig", "PriorConfig", "SplitConfig", "as_dict", "from_dict"]
+__all__ = [
+    "LIST_FORMATS",
+    "EnsembleConfig",
+    "EvalConfig",
+    "FinetuneConfig",
+    "PretrainConfig",
+    "PriorConfig",
+    "SplitConfig",
+    "as_dict",
+    "from_dict",
+    "weights_kind",
+]
 
 T = TypeVar("T")
+
+# `datasets.<name>.lists.format` -> the list key that names the classes
+LIST_FORMATS = {"plain": "classnames", "inat2018": "categories"}
+WEIGHT_KINDS = ("tag", "file", "toy")
+
+
+def weights_kind(weights: dict) -> str:
+    """Which of `tag | file | toy` a backbone's `weights` block names (exactly one)."""
+    kinds = [k for k in WEIGHT_KINDS if k in weights]
+    if len(kinds) != 1:
+        raise ValueError(f"weights must name exactly one of {list(WEIGHT_KINDS)}, got {sorted(weights)}")
+    return kinds[0]
 
 
 def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
@@ -148,6 +171,20 @@ class PriorConfig:
                 f"many_fraction: many_fraction + few_fraction = {self.many_fraction + self.few_fraction:g} "
                 "exceeds 1 (P-Many and P-Few would overlap)"
             )
+
+
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """Uncertainty and the adjustments beyond uniform P(c) (the `ensemble` block)."""
+
+    bootstrap_resamples: int = 1000  # stratified bootstrap resamples of the test images
+    bootstrap_seed: int = 0
+    debias_lambda: float | None = None  # z - lambda log q of each member; None: fitted on val
+
+    def __post_init__(self) -> None:
+        _positive(self, "bootstrap_resamples")
+        if self.debias_lambda is not None and self.debias_lambda < 0:
+            raise ValueError(f"debias_lambda: must be >= 0 or null, got {self.debias_lambda}")
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ so 2^M - 1 subsets cost 2^M - 1 additions and M - 1 buffers, on blocks of test r
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,30 +26,11 @@ from .metrics import (
 )
 from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
+from .subsets import subset_name, subsets
 
-__all__ = [
-    "evaluate_ensembles",
-    "subset_logit_sums",
-    "subset_name",
-    "subset_statistics",
-    "subsets",
-]
+__all__ = ["METRIC_GROUPS", "VARIANTS", "Evaluation", "evaluate_ensembles", "row_statistics", "subset_logit_sums"]
 
 logger = logging.getLogger(__name__)
-
-
-def subsets(backbones: Sequence[str]) -> list[tuple[str, ...]]:
-    """Every non-empty subset, by size, then in config order: M=1 rows, then pairs, ..."""
-    if not backbones:
-        raise ValueError("no backbones: a dataset needs at least one")
-    if len(set(backbones)) != len(backbones):
-        raise ValueError(f"backbones listed twice: {list(backbones)}")
-    return [s for k in range(1, len(backbones) + 1) for s in itertools.combinations(backbones, k)]
-
-
-def subset_name(subset: Sequence[str]) -> str:
-    """`clip+metaclip`: member keys joined by `+` in config order."""
-    return "+".join(subset)
 
 
 def subset_logit_sums(logits: Sequence[np.ndarray]) -> Iterator[tuple[tuple[int, ...], np.ndarray]]:
@@ -86,33 +67,91 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
-def subset_statistics(
-    logits: Sequence[np.ndarray], labels: np.ndarray, n_classes: int, rows_per_block: int = 4096, bins: int = 15
-) -> dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]]:
-    """Correct predictions per class (C,) and calibration bins (3, bins) of every subset.
+VARIANTS = ("uniform", "fitted", "debiased")
+
+# metrics column -> (grouping, group): the classes each accuracy column averages over
+METRIC_GROUPS = {"all": (None, None)} | {
+    name.lower().replace("-", "_") + suffix: (grouping, name)
+    for grouping, names, suffix in (("d", D_GROUPS, ""), ("p", P_GROUPS, ""), ("p_true", P_GROUPS, "_true"))
+    for name in names
+}
+
+
+@dataclass
+class _RowStatistics:
+    per_class: np.ndarray  # (C,) correct predictions per class
+    binned: np.ndarray  # (3, bins) calibration bins
+    correct: np.ndarray  # (N,) bool, per test image
+
+
+def row_statistics(
+    logits: Sequence[np.ndarray],
+    labels: np.ndarray,
+    n_classes: int,
+    offsets: Sequence[np.ndarray] | None = None,
+    weights: dict[tuple[int, ...], np.ndarray] | None = None,
+    rows_per_block: int = 4096,
+    bins: int = 15,
+) -> dict[tuple[tuple[int, ...], str], _RowStatistics]:
+    """Per-class and per-image correctness and calibration bins of every subset and variant.
+
+    Variants: `uniform` (the plain sum, P(c) = 1/M); with `offsets` (one (C,) vector per
+    member), `debiased`: the sum of z_m - offset_m; with `weights` (member indices -> convex
+    weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the softmax
+    of the members' (weighted) mean.
 
     The test rows are processed in blocks: each block of every (memory-mapped) cache is read
     once, all subsets are evaluated on it along the lattice, and the counts accumulate. Peak
-    memory is M blocks, not M full logit matrices. Calibration is of softmax over the mean
-    logits, i.e. P(c) = 1/M.
+    memory is M blocks, not M full logit matrices.
     """
     labels = np.asarray(labels)
-    stats: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+    stats: dict[tuple[tuple[int, ...], str], _RowStatistics] = {}
     for start in range(0, len(labels), rows_per_block):
         block = [np.asarray(x[start : start + rows_per_block], dtype=np.float32) for x in logits]
         block_labels = labels[start : start + rows_per_block]
         for members, total in subset_logit_sums(block):
-            correct = total.argmax(axis=1) == block_labels
-            confidence = softmax_confidence(total, scale=1.0 / len(members))
-            per_class, binned = stats.get(members, (np.zeros(n_classes), np.zeros((3, bins))))
-            per_class += np.bincount(block_labels, weights=correct, minlength=n_classes)
-            binned += calibration_bins(confidence, correct, bins)
-            stats[members] = (per_class, binned)
+            scored = [("uniform", total, 1.0 / len(members))]
+            if weights is not None and members in weights:
+                weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
+                scored.append(("fitted", weighted.astype(np.float32), 1.0))
+            if offsets is not None:
+                scored.append(("debiased", total - sum(offsets[m] for m in members), 1.0 / len(members)))
+            for variant, scores, scale in scored:
+                correct = scores.argmax(axis=1) == block_labels
+                row = stats.setdefault(
+                    (members, variant),
+                    _RowStatistics(np.zeros(n_classes), np.zeros((3, bins)), np.zeros(len(labels), dtype=bool)),
+                )
+                row.per_class += np.bincount(block_labels, weights=correct, minlength=n_classes)
+                row.binned += calibration_bins(softmax_confidence(scores, scale=scale), correct, bins)
+                row.correct[start : start + len(block_labels)] = correct
     return stats
 
 
 def _group_columns(accuracy: np.ndarray, groups: np.ndarray, names: Sequence[str], suffix: str = "") -> dict:
     return {k.lower().replace("-", "_") + suffix: v for k, v in group_accuracy(accuracy, groups, names).items()}
+
+
+@dataclass
+class Evaluation:
+    """Everything measured on the test split, one metrics row per (subset, variant).
+
+    Attributes:
+        metrics: `subset, variant, size, all, d_many, d_medium, d_few`, with priors `p_many,
+            p_medium, p_few` (+ `_true`), and `ece` (percent).
+        per_class: `label, class_name, train_count, d_group` and one accuracy column
+            (percent) per subset (uniform variant).
+        dxp: subset name -> D x P cross table of the uniform variant (`metrics.cross_table`).
+        correct: (N, rows) bool correctness per test image, columns in `metrics` order.
+        groupings: per metrics row, `d`, `p`, `p_true` -> (C,) group of each class, as the
+            row's columns use them (see `METRIC_GROUPS`).
+    """
+
+    metrics: pd.DataFrame
+    per_class: pd.DataFrame
+    dxp: dict[str, pd.DataFrame]
+    correct: np.ndarray
+    groupings: list[dict[str, np.ndarray]]
 
 
 def evaluate_ensembles(
@@ -123,40 +162,54 @@ def evaluate_ensembles(
     priors: dict[str, np.ndarray] | None = None,
     true_counts: dict[str, np.ndarray] | None = None,
     p_fractions: tuple[float, float] = (1 / 3, 1 / 3),
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, pd.DataFrame]]:
+    offsets: dict[str, np.ndarray] | None = None,
+    weights: dict[str, np.ndarray] | None = None,
+) -> Evaluation:
     """Metrics of every subset of `backbones` from their cached test logits.
 
     A subset's P-groups come from the mean of its members' estimated priors (`priors`);
     with `true_counts` (the toy world) a second set by the mean of their normalised
-    pretraining counts is added as `p_*_true` columns.
-
-    Returns:
-        metrics: one row per subset: `subset, size, all, d_many, d_medium, d_few` and, when
-            priors are given, `p_many, p_medium, p_few` (+ `_true`), and `ece` (percent).
-        per_class: `label, class_name, train_count, d_group` and one accuracy column
-            (percent) per subset.
-        dxp: subset name -> D x P cross table (see `metrics.cross_table`).
+    pretraining counts is added as `p_*_true` columns. `offsets` (backbone -> (C,) vector to
+    subtract) adds a `debiased` row per subset, `weights` (subset name -> convex member
+    weights) a `fitted` row per subset it names.
     """
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
     totals = np.bincount(labels, minlength=n_classes)
-    stats = subset_statistics(logits, labels, n_classes)
-    rows, per_class_columns, dxp = [], {}, {}
+    index = {b: i for i, b in enumerate(backbones)}
+    stats = row_statistics(
+        logits,
+        labels,
+        n_classes,
+        offsets=[offsets[b] for b in backbones] if offsets is not None else None,
+        weights={tuple(index[b] for b in name.split("+")): w for name, w in (weights or {}).items()},
+    )
+    rows, correct, groupings, per_class_columns, dxp = [], [], [], {}, {}
     for subset in subsets(backbones):
         name = subset_name(subset)
-        correct, binned = stats[tuple(backbones.index(b) for b in subset)]
-        accuracy = per_class_accuracy(correct, totals)
-        row = {"subset": name, "size": len(subset), "all": 100.0 * float(np.nanmean(accuracy))}
-        row |= _group_columns(accuracy, d_group, D_GROUPS)
+        grouping = {"d": d_group}
         if priors is not None:
-            groups = p_groups(np.mean([_normalise(priors[b]) for b in subset], axis=0), *p_fractions)
-            row |= _group_columns(accuracy, groups, P_GROUPS)
-            dxp[name] = cross_table(accuracy, d_group, groups, D_GROUPS, P_GROUPS)
+            grouping["p"] = p_groups(np.mean([_normalise(priors[b]) for b in subset], axis=0), *p_fractions)
         if true_counts is not None:
-            groups = p_groups(np.mean([_normalise(true_counts[b]) for b in subset], axis=0), *p_fractions)
-            row |= _group_columns(accuracy, groups, P_GROUPS, suffix="_true")
-        row["ece"] = expected_calibration_error(binned)
-        rows.append(row)
-        per_class_columns[name] = 100.0 * accuracy
+            grouping["p_true"] = p_groups(np.mean([_normalise(true_counts[b]) for b in subset], axis=0), *p_fractions)
+        for variant in VARIANTS:
+            row_stats = stats.get((tuple(index[b] for b in subset), variant))
+            if row_stats is None:
+                continue
+            accuracy = per_class_accuracy(row_stats.per_class, totals)
+            row = {"subset": name, "variant": variant, "size": len(subset), "all": 100.0 * float(np.nanmean(accuracy))}
+            row |= _group_columns(accuracy, d_group, D_GROUPS)
+            if "p" in grouping:
+                row |= _group_columns(accuracy, grouping["p"], P_GROUPS)
+            if "p_true" in grouping:
+                row |= _group_columns(accuracy, grouping["p_true"], P_GROUPS, suffix="_true")
+            row["ece"] = expected_calibration_error(row_stats.binned)
+            rows.append(row)
+            correct.append(row_stats.correct)
+            groupings.append(grouping)
+            if variant == "uniform":
+                per_class_columns[name] = 100.0 * accuracy
+                if "p" in grouping:
+                    dxp[name] = cross_table(accuracy, d_group, grouping["p"], D_GROUPS, P_GROUPS)
     per_class = classes[["label", "class_name", "train_count", "d_group"]].assign(**per_class_columns)
-    return pd.DataFrame(rows), per_class, dxp
+    return Evaluation(pd.DataFrame(rows), per_class, dxp, np.stack(correct, axis=1), groupings)

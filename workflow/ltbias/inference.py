@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from . import runtime
+from . import data, runtime
 from .config import EvalConfig
 from .data import ManifestDataset
 
-__all__ = ["Outputs", "compute_logits"]
+__all__ = ["Outputs", "compute_logits", "split_datasets"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,14 @@ class Outputs:
     labels: np.ndarray
     info: dict
     features: np.ndarray | None = None
+
+
+def split_datasets(
+    root: str | os.PathLike, manifests: dict[str, str | os.PathLike], preprocess: dict, cfg: EvalConfig
+) -> dict[str, ManifestDataset]:
+    """The evaluated splits under the test transform, or five-crop TTE with `cfg.tte`."""
+    transform = data.tte_transform(preprocess, cfg.tte_expand) if cfg.tte else data.test_transform(preprocess)
+    return {split: ManifestDataset(root, pd.read_csv(path), transform) for split, path in manifests.items()}
 
 
 @torch.no_grad()

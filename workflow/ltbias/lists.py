@@ -17,9 +17,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .config import LIST_FORMATS
 from .splits import D_GROUPS, d_groups
 
-__all__ = ["inat_class_names", "read_class_names", "read_split_list", "reindex_inat", "split_stats"]
+__all__ = [
+    "inat_class_names",
+    "read_class_names",
+    "read_classes",
+    "read_split_list",
+    "reindex_inat",
+    "split_stats",
+]
 
 
 _LABEL = re.compile(r"[0-9]+")  # ASCII digits only: no sign, no "²"
@@ -98,6 +106,18 @@ def inat_class_names(categories: str | os.PathLike, where: str | None = None) ->
         raise ValueError(f"{where}: expected a list of {{'id': int, 'name': str}} entries ({err!r})") from None
     index = {name: i for i, name in enumerate(names)}
     return names, {category: index[name] for category, name in ids.items()}
+
+
+def read_classes(
+    fmt: str, path: str | os.PathLike, where: str | None = None
+) -> tuple[list[str], dict[int, int] | None]:
+    """Class names of a list format (`config.LIST_FORMATS`) from its class list, and for
+    iNaturalist 2018 the map from category id to label (None for plain lists)."""
+    if fmt not in LIST_FORMATS:
+        raise ValueError(f"list format {fmt!r} is not one of {sorted(LIST_FORMATS)}")
+    if LIST_FORMATS[fmt] == "categories":
+        return inat_class_names(path, where)
+    return read_class_names(path, where)[1], None
 
 
 def reindex_inat(frame: pd.DataFrame, id_to_label: dict[int, int], where: str) -> pd.DataFrame:

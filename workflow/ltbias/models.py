@@ -27,6 +27,7 @@ __all__ = [
     "LongTailClassifier",
     "ZeroShotClassifier",
     "adapter_bottleneck",
+    "assemble_classifier",
     "build_classifier",
     "load_finetuned",
     "prompt_names",
@@ -197,6 +198,16 @@ def text_head_weights(clip: open_clip.CLIP, model: str, class_names: Sequence[st
     return F.normalize(text_features(clip, model, class_names, template).t() @ proj.t(), dim=-1)
 
 
+def assemble_classifier(
+    visual: VisionTransformer, n_classes: int, head_scale: float, bottleneck: int | None = None
+) -> LongTailClassifier:
+    """Adapters and a (randomly initialised) cosine head on a visual tower; `bottleneck`
+    None takes the 2^floor(log2(C / 2L)) rule."""
+    n_layers = len(visual.transformer.resblocks)
+    head = CosineClassifier(visual.ln_post.normalized_shape[0], n_classes, head_scale)
+    return LongTailClassifier(visual, head, bottleneck or adapter_bottleneck(n_classes, n_layers))
+
+
 def build_classifier(
     clip: open_clip.CLIP,
     model: str,
@@ -210,12 +221,9 @@ def build_classifier(
     The text tower is used once for the head and then dropped with `clip`.
     """
     weights = text_head_weights(clip, model, class_names, template)
-    visual = clip.visual
-    n_layers = len(visual.transformer.resblocks)
-    bottleneck = bottleneck or adapter_bottleneck(len(class_names), n_layers)
-    head = CosineClassifier(weights.shape[1], len(class_names), head_scale)
-    head.weight.data.copy_(weights)
-    return LongTailClassifier(visual, head, bottleneck)
+    classifier = assemble_classifier(clip.visual, len(class_names), head_scale, bottleneck)
+    classifier.head.weight.data.copy_(weights)
+    return classifier
 
 
 def checkpoint_payload(
@@ -244,9 +252,8 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
         raise ValueError(f"{checkpoint}: format_version {payload.get('format_version')} != {CHECKPOINT_FORMAT}")
     backbone = payload["backbone"]
     clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
-    visual = clip.visual
-    head = CosineClassifier(visual.ln_post.normalized_shape[0], len(payload["class_names"]), payload["head_scale"])
-    model = LongTailClassifier(visual, head, payload["bottleneck"])
+    n_classes = len(payload["class_names"])
+    model = assemble_classifier(clip.visual, n_classes, payload["head_scale"], payload["bottleneck"])
     model.load_trainable_state_dict(payload["state"])
     model.eval()
     meta = {k: v for k, v in payload.items() if k != "state"}

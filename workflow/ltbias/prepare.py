@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import lists, splits, validate
+from . import config, lists, splits, validate
+from .config import LIST_FORMATS, SplitConfig
 
 __all__ = ["prepare_splits"]
 
@@ -41,33 +42,30 @@ def _class_folders(root: Path, class_names: str | None) -> tuple[list[str], list
     return folders, folders
 
 
-def _folder_splits(root: Path, dataset: dict) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    spec = dataset["split"]
+def _folder_splits(root: Path, dataset: dict, spec: SplitConfig) -> tuple[dict[str, pd.DataFrame], list[str]]:
     folders, names = _class_folders(root, dataset.get("class_names"))
     pool = splits.folder_manifest(root, "train", folders)
-    val = splits.balanced_subset(pool, spec["val_per_class"], spec["seed"])
+    val = splits.balanced_subset(pool, spec.val_per_class, spec.seed)
     rest = pool[~pool["path"].isin(val["path"])]
-    train = splits.long_tailed_subset(rest, splits.profile_counts(spec, len(folders)), spec["seed"])
+    train = splits.long_tailed_subset(rest, splits.profile_counts(spec, len(folders)), spec.seed)
     test = splits.folder_manifest(root, "val", folders)
-    if spec.get("test_per_class") is not None:
-        test = splits.balanced_subset(test, spec["test_per_class"], spec["seed"])
+    if spec.test_per_class is not None:
+        test = splits.balanced_subset(test, spec.test_per_class, spec.seed)
     return {"train": train, "val": val, "test": test}, names
 
 
 def _list_splits(
-    list_files: dict[str, str], origins: dict[str, str], dataset: dict
+    list_files: dict[str, str], origins: dict[str, str], dataset: dict, spec: SplitConfig
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Read the staged lists; errors name `origins[key]`, the file or URL the user gave."""
     fmt = dataset["lists"]["format"]
+    class_list = LIST_FORMATS[fmt]
+    names, id_to_label = lists.read_classes(fmt, list_files[class_list], origins[class_list])
     frames = {s: lists.read_split_list(list_files[s], origins[s]) for s in ("train", "val", "test") if s in list_files}
-    if fmt == "inat2018":
-        names, id_to_label = lists.inat_class_names(list_files["categories"], origins["categories"])
+    if id_to_label is not None:
         frames = {s: lists.reindex_inat(f, id_to_label, where=origins[s]) for s, f in frames.items()}
-    else:
-        _, names = lists.read_class_names(list_files["classnames"], origins["classnames"])
     if "val" not in frames:
-        spec = dataset["split"]
-        frames["val"] = splits.balanced_subset(frames["train"], spec["val_per_class"], spec["seed"])
+        frames["val"] = splits.balanced_subset(frames["train"], spec.val_per_class, spec.seed)
         logger.warning("no val list: drew %d val images from the train list (they overlap train)", len(frames["val"]))
     return frames, names
 
@@ -91,12 +89,13 @@ def prepare_splits(
     """
     root = Path(root)
     where = f"datasets.{name}"
+    spec = config.from_dict(SplitConfig, dataset.get("split"), f"{where}.split")
     list_files = list_files or {}
     origins = {key: (origins or {}).get(key, path) for key, path in list_files.items()}
     if dataset["source"] == "lists":
-        frames, names = _list_splits(list_files, origins, dataset)
+        frames, names = _list_splits(list_files, origins, dataset, spec)
     else:
-        frames, names = _folder_splits(root, dataset)
+        frames, names = _folder_splits(root, dataset, spec)
     split_where = {s: f"{where} {s} split" + (f" ({origins[s]})" if s in origins else "") for s in frames}
     duplicates = validate.check_lists(frames, len(names), split_where)
     for split, frame in frames.items():

@@ -13,6 +13,7 @@ __all__ = [
     "autocast",
     "device_name",
     "grad_scaler",
+    "loader_workers",
     "resolve_device",
     "resolve_precision",
     "seed_everything",
@@ -57,6 +58,11 @@ def autocast(device: torch.device, precision: str) -> contextlib.AbstractContext
 def grad_scaler(device: torch.device, precision: str) -> torch.amp.GradScaler:
     """Loss scaling for a resolved precision: only fp16 needs it (bf16 has fp32's range)."""
     return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+
+
+def loader_workers(device: str, threads: int) -> int:
+    """DataLoader workers: the job's threads on CUDA; on CPU the main process decodes."""
+    return threads if resolve_device(device).type == "cuda" else 0
 
 
 def seed_everything(seed: int) -> None:

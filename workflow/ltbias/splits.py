@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
+from .config import SplitConfig
 
 __all__ = [
     "D_GROUPS",
@@ -61,16 +62,16 @@ def exponential_profile(n_classes: int, max_count: int, imbalance_ratio: float) 
     return np.floor(max_count * imbalance_ratio ** (-exponent) + 1e-9).astype(np.int64)
 
 
-def profile_counts(spec: dict, n_classes: int) -> np.ndarray:
+def profile_counts(spec: SplitConfig, n_classes: int) -> np.ndarray:
     """Per-label counts for a `split` config block: profile values in a seeded class order."""
-    if spec["profile"] == "pareto":
-        profile = pareto_profile(n_classes, spec["max_count"], spec["min_count"], spec["alpha"], spec["seed"])
-    elif spec["profile"] == "exponential":
-        profile = exponential_profile(n_classes, spec["max_count"], spec["imbalance_ratio"])
+    if spec.profile == "pareto":
+        profile = pareto_profile(n_classes, spec.max_count, spec.min_count, spec.alpha, spec.seed)
+    elif spec.profile == "exponential":
+        profile = exponential_profile(n_classes, spec.max_count, spec.imbalance_ratio)
     else:
-        raise ValueError(f"split.profile: unknown {spec['profile']!r}; known: ['pareto', 'exponential']")
+        raise ValueError(f"split.profile: unknown {spec.profile!r}; known: ['pareto', 'exponential']")
     counts = np.empty(n_classes, dtype=np.int64)
-    counts[np.random.default_rng(spec["seed"]).permutation(n_classes)] = profile
+    counts[np.random.default_rng(spec.seed).permutation(n_classes)] = profile
     return counts
 
 
@@ -116,10 +117,17 @@ def class_table(class_names: Sequence[str], train_labels: np.ndarray) -> pd.Data
     )
 
 
-def write_splits(out_dir: str | os.PathLike, splits: dict[str, pd.DataFrame], classes: pd.DataFrame) -> None:
-    """Write `{split}.csv` (path, label, class_name) per split and `classes.csv`."""
+def write_splits(
+    splits: dict[str, pd.DataFrame],
+    classes: pd.DataFrame,
+    *,
+    manifests: dict[str, str | os.PathLike],
+    classes_csv: str | os.PathLike,
+) -> None:
+    """Write each split's manifest (path, label, class_name) to `manifests[split]`, and the
+    class table to `classes_csv`."""
     names = classes["class_name"].to_numpy()
     for split, frame in splits.items():
         manifest = frame.assign(class_name=names[frame["label"].to_numpy()])[MANIFEST_COLUMNS]
-        files.save_csv(Path(out_dir) / f"{split}.csv", manifest)
-    files.save_csv(Path(out_dir) / "classes.csv", classes)
+        files.save_csv(manifests[split], manifest)
+    files.save_csv(classes_csv, classes)

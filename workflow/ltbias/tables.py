@@ -1,22 +1,23 @@
 """The paper's Table 6 (comparison with published methods) and Table 8 (subset ablation).
 
-Tables are built from `metrics.csv` only; CSV is the source of truth and Markdown and
-LaTeX (booktabs, best value per column in bold, as the paper prints it) are renderings
-of the same frame.
+Tables are built from `metrics.csv` and `comparisons.csv` only. CSV is the source of truth:
+every reproduced accuracy `X` comes with its 95 % bootstrap interval as columns `X lo` and
+`X hi`. Markdown and LaTeX (booktabs, best value per column in bold, as the paper prints
+it) render the same frame compactly: `82.21 ± 0.41`, the ± being half the interval's width,
+and a `*` after a gain whose one-sided bootstrap p-value is below 0.05.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
 from . import files
-from .ensemble import subset_name
+from .subsets import subset_name
 
-__all__ = ["GROUP_COLUMNS", "table6", "table8", "write_table"]
+__all__ = ["GROUP_COLUMNS", "VARIANT_NAMES", "table6", "table8", "write_table"]
 
 # metrics.csv column -> table column, in table order
 GROUP_COLUMNS = {
@@ -29,13 +30,28 @@ GROUP_COLUMNS = {
     "p_few": "P-Few",
 }
 CHECK = "✓"
+VARIANT_NAMES = {"uniform": "uniform", "fitted": "fitted on val", "debiased": "prior-debiased"}  # P(c) column
+GAIN = "Gain vs best single"
+SIGNIFICANT = 0.05
 
 
 def _value_columns(metrics: pd.DataFrame, include_all: bool = True) -> dict[str, str]:
     return {k: v for k, v in GROUP_COLUMNS.items() if k in metrics.columns and (include_all or k != "all")}
 
 
+def _values(row: pd.Series | dict, columns: dict[str, str]) -> dict:
+    """`column`, `column lo`, `column hi` for each metric key that the row has."""
+    values = {}
+    for key, column in columns.items():
+        values[column] = row.get(key)
+        if f"{key}_lo" in row:
+            values |= {f"{column} lo": row[f"{key}_lo"], f"{column} hi": row[f"{key}_hi"]}
+    return values
+
+
 def _row(metrics: pd.DataFrame, subset: str) -> pd.Series:
+    if "variant" in metrics:
+        metrics = metrics[metrics["variant"] == "uniform"]
     match = metrics[metrics["subset"] == subset]
     if len(match) != 1:
         raise KeyError(f"subset {subset!r} not in metrics (have {metrics['subset'].tolist()})")
@@ -46,30 +62,32 @@ def table6(
     metrics: pd.DataFrame,
     lift_backbone: str,
     backbones: Sequence[str],
-    epochs: int,
+    epochs: dict[str, int],
     baselines: Sequence[dict] = (),
     paper: dict | None = None,
 ) -> pd.DataFrame:
     """Published baselines, then LIFT (reproduced) = `lift_backbone` alone and Ours
     (reproduced) = all `backbones`; with `paper`, the paper's row and reproduced - paper.
 
-    `baselines` and `paper` entries carry `method`, `epochs` and any of the metric keys
-    (`d_many`, ..., `all`); missing values stay empty.
+    `epochs` are each backbone's fine-tuning epochs: LIFT's row shows its backbone's, Ours
+    the longest of its members'. `baselines` and `paper` entries carry `method`, `epochs`
+    and any of the metric keys (`d_many`, ..., `all`); missing values stay empty.
     """
     columns = _value_columns(metrics)
-    records = [
-        {"Method": b["method"], "Epochs": b.get("epochs"), **{v: b.get(k) for k, v in columns.items()}}
-        for b in baselines
-    ]
+    records = [{"Method": b["method"], "Epochs": b.get("epochs"), **_values(b, columns)} for b in baselines]
     ours = _row(metrics, subset_name(backbones))
-    for method, row in (("LIFT (reproduced)", _row(metrics, lift_backbone)), ("Ours (reproduced)", ours)):
-        records.append({"Method": method, "Epochs": epochs, **{v: row[k] for k, v in columns.items()}})
+    reproduced = [
+        ("LIFT (reproduced)", _row(metrics, lift_backbone), epochs[lift_backbone]),
+        ("Ours (reproduced)", ours, max(epochs[b] for b in backbones)),
+    ]
+    for method, row, trained in reproduced:
+        records.append({"Method": method, "Epochs": trained, **_values(row, columns)})
     if paper is not None:
         published = {v: paper.get(k) for k, v in columns.items()}
         records.append({"Method": "Ours (paper)", "Epochs": paper.get("epochs"), **published})
         delta = {v: (ours[k] - published[v] if published[v] is not None else None) for k, v in columns.items()}
         records.append({"Method": "Reproduced - paper", "Epochs": None, **delta})
-    frame = pd.DataFrame(records, columns=["Method", "Epochs", *columns.values()])
+    frame = pd.DataFrame(records)
     return frame.astype({"Epochs": "Int64"})
 
 
@@ -78,58 +96,105 @@ def table8(
     backbones: Sequence[str],
     display_names: dict[str, str],
     paper_rows: Sequence[dict] = (),
+    comparisons: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per subset grouped by M, a check-mark column per backbone, the group columns.
+    """One row per subset and P(c) variant, grouped by M: a check-mark column per backbone,
+    the variant, the group columns with intervals, and, from `comparisons`, the gain in
+    `All` over the row's best single member with its interval and p-value.
 
     `paper_rows` entries name their `backbones` (keys of this config) and carry published
-    `d_many`, `d_medium`, `d_few`; they fill `<group> (paper)` columns beside ours.
+    `d_many`, `d_medium`, `d_few`; they fill `<group> (paper)` columns beside the uniform rows.
     """
     columns = _value_columns(metrics, include_all=False)
     paper = {subset_name([b for b in backbones if b in r["backbones"]]): r for r in paper_rows}
+    gains = {}
+    if comparisons is not None and len(comparisons):
+        best = comparisons[(comparisons["reference"] == "best single") & (comparisons["metric"] == "all")]
+        gains = {(r.subset, r.variant): r for r in best.itertuples()}
+    order = {v: i for i, v in enumerate(VARIANT_NAMES)}
+    ordered = metrics.assign(_variant=metrics["variant"].map(order)) if "variant" in metrics else metrics
     records = []
-    for _, row in metrics.sort_values("size", kind="stable").iterrows():
+    for _, row in ordered.sort_values(
+        ["size", "_variant"] if "variant" in metrics else "size", kind="stable"
+    ).iterrows():
         members = row["subset"].split("+")
+        variant = row.get("variant", "uniform")
         record = {"M": int(row["size"])}
         record |= {display_names[b]: (CHECK if b in members else "") for b in backbones}
-        record |= {v: row[k] for k, v in columns.items()}
+        record["P(c)"] = VARIANT_NAMES[variant]
+        record |= _values(row, columns)
+        if gains:
+            gain = gains.get((row["subset"], variant))
+            record |= {
+                GAIN: gain.difference if gain else None,
+                f"{GAIN} lo": gain.lo if gain else None,
+                f"{GAIN} hi": gain.hi if gain else None,
+                f"{GAIN} p": gain.p_value if gain else None,
+            }
         if paper_rows:
-            published = paper.get(row["subset"], {})
+            published = paper.get(row["subset"], {}) if variant == "uniform" else {}
             record |= {f"{v} (paper)": published.get(k) for k, v in columns.items() if k.startswith("d_")}
         records.append(record)
     return pd.DataFrame(records)
 
 
+def _display(frame: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, list[str]]:
+    """Strings for Markdown and LaTeX: `X ± half-width` where `X lo`/`X hi` exist, a `*`
+    where `X p` is below 0.05; the interval and p columns fold into `X`. Also returns the
+    numeric columns (whose best value is bolded in LaTeX)."""
+    folded = {c for base in frame for c in (f"{base} lo", f"{base} hi", f"{base} p") if c in frame}
+    shown, numeric = {}, []
+    for column in (c for c in frame if c not in folded):
+        values = frame[column]
+        if column in ("M", "Epochs") or not pd.api.types.is_numeric_dtype(values):
+            shown[column] = values.astype(object).where(values.notna(), "-")
+            continue
+        numeric.append(column)
+        text = values.map(lambda v: "-" if pd.isna(v) else f"{v:.{decimals}f}")
+        if f"{column} lo" in frame:
+            half = (frame[f"{column} hi"] - frame[f"{column} lo"]) / 2
+            text = text.where(half.isna(), text + half.map(lambda h: f" ± {h:.{decimals}f}"))
+        if f"{column} p" in frame:
+            text = text.where(~(frame[f"{column} p"] < SIGNIFICANT), text + "*")
+        shown[column] = text
+    return pd.DataFrame(shown), numeric
+
+
 def _latex(frame: pd.DataFrame, decimals: int, bold_rows: pd.Series) -> str:
     """booktabs LaTeX with the best value of each numeric column (over `bold_rows`) in bold."""
-    numeric = [c for c in frame.columns if c not in ("M", "Epochs") and pd.api.types.is_float_dtype(frame[c])]
+    shown, numeric = _display(frame, decimals)
+    best = pd.DataFrame(False, index=frame.index, columns=shown.columns)
+    for column in numeric:
+        candidates = frame.loc[bold_rows, column]
+        if candidates.notna().any():
+            best[column] = bold_rows & (frame[column] == candidates.max())
+    checks = [c for c in shown.columns if shown[c].eq(CHECK).any()]
     styler = (
-        frame.style.format(precision=decimals, na_rep="--", escape="latex")
-        .format(
-            lambda v: r"\checkmark" if v == CHECK else v, subset=[c for c in frame.columns if frame[c].eq(CHECK).any()]
-        )
+        shown.style.format(escape="latex")
+        .format(lambda v: r"\checkmark" if v == CHECK else v, subset=checks)
         .format_index(escape="latex", axis=1)
+        .apply(lambda column: best[column.name].map({True: "textbf:--rwrap;", False: ""}), axis=0)
         .hide(axis="index")
     )
-    if numeric:
-        styler = styler.highlight_max(subset=(frame.index[bold_rows], numeric), props="textbf:--rwrap;")
-    return styler.to_latex(hrules=True, column_format="l" * (len(frame.columns) - len(numeric)) + "r" * len(numeric))
+    return styler.to_latex(hrules=True, column_format="l" * (len(shown.columns) - len(numeric)) + "r" * len(numeric))
 
 
 def write_table(
-    frame: pd.DataFrame, stem: str | os.PathLike, decimals: int = 2, exclude_from_best: Sequence[str] = ()
+    frame: pd.DataFrame,
+    *,
+    csv: str | os.PathLike,
+    md: str | os.PathLike,
+    tex: str | os.PathLike,
+    decimals: int = 2,
+    exclude_from_best: Sequence[str] = (),
 ) -> None:
-    """Write `<stem>.csv`, `<stem>.md` and `<stem>.tex`.
+    """Write the table as CSV (the source of truth), Markdown and LaTeX.
 
     Rows whose `Method` is in `exclude_from_best` (differences) are never bold.
     """
-    stem = Path(stem)
     rounded = frame.round(decimals)
-    files.save_csv(stem.with_suffix(".csv"), rounded)
-    markdown = (
-        rounded.astype(object)
-        .where(rounded.notna(), None)
-        .to_markdown(index=False, floatfmt=f".{decimals}f", missingval="-")
-    )
-    files.save_text(stem.with_suffix(".md"), markdown + "\n")
+    files.save_csv(csv, rounded)
+    shown, _ = _display(rounded, decimals)
+    files.save_text(md, shown.to_markdown(index=False, disable_numparse=True) + "\n")
     bold_rows = ~frame["Method"].isin(exclude_from_best) if "Method" in frame else pd.Series(True, index=frame.index)
-    files.save_text(stem.with_suffix(".tex"), _latex(rounded, decimals, bold_rows))
+    files.save_text(tex, _latex(rounded, decimals, bold_rows))

@@ -34,6 +34,7 @@ __all__ = [
     "NonFiniteLossError",
     "Preempted",
     "TrainingStep",
+    "build_optimizer",
     "fit",
     "log_prior",
     "logit_adjusted_loss",
@@ -175,6 +176,21 @@ class TrainingStep:
     device: torch.device
     precision: str
 
+    @classmethod
+    def for_model(
+        cls,
+        model: LongTailClassifier,
+        optimizer: torch.optim.Optimizer,
+        scaler: torch.amp.GradScaler,
+        counts: np.ndarray,
+        cfg: FinetuneConfig,
+        device: torch.device,
+        precision: str,
+    ) -> TrainingStep:
+        """The step `fit` runs: LA loss with the train `counts`, `torch.compile` if configured."""
+        forward = torch.compile(model) if cfg.compile else model
+        return cls(forward, optimizer, scaler, log_prior(counts).to(device), cfg.la_tau, device, precision)
+
     def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with runtime.autocast(self.device, self.precision):
             logits = self.forward(images)
@@ -240,6 +256,13 @@ def _train_epoch(
     }
 
 
+def build_optimizer(model: LongTailClassifier, cfg: FinetuneConfig) -> torch.optim.SGD:
+    """SGD over the adapters and the head only, weight decay on all of them (method.md §4.5)."""
+    return torch.optim.SGD(
+        model.trainable_parameters(), lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay
+    )
+
+
 def fit(
     model: LongTailClassifier,
     dataset: data.ManifestDataset,
@@ -271,7 +294,7 @@ def fit(
     n_frozen = sum(p.numel() for p in model.parameters()) - n_trainable
     logger.info("device %s, precision %s, trainable %d, frozen %d parameters", device, precision, n_trainable, n_frozen)
 
-    optimizer = torch.optim.SGD(trainable, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    optimizer = build_optimizer(model, cfg)
     run = _Run(
         Path(state_path),
         fingerprint,
@@ -281,15 +304,7 @@ def fit(
         runtime.grad_scaler(device, precision),
     )
     start_epoch, start_step = run.restore()
-    train_step = TrainingStep(
-        torch.compile(model) if cfg.compile else model,
-        run.optimizer,
-        run.scaler,
-        log_prior(counts).to(device),
-        cfg.la_tau,
-        device,
-        precision,
-    )
+    train_step = TrainingStep.for_model(model, run.optimizer, run.scaler, counts, cfg, device, precision)
     sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
     loader = DataLoader(
         dataset,

@@ -21,7 +21,7 @@ rule check_backbone:
 
 rule fetch_weights:
     input:
-        "results/backbones/{backbone}/backbone.json",
+        backbone="results/backbones/{backbone}/backbone.json",
         code=script_code("fetch_weights"),
     output:
         f"{config['weights_dir']}/{{backbone}}.pt",
@@ -30,8 +30,6 @@ rule fetch_weights:
     localrule: True
     conda:
         "../../envs/torch.yaml"
-    params:
-        backbone=lambda wc: canonical(backbone_identity(wc.backbone)),
     script:
         "../scripts/fetch_weights.py"
 

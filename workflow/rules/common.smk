@@ -11,20 +11,45 @@ from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 from ltbias.config import (
+    LIST_FORMATS,
     EvalConfig,
     FinetuneConfig,
     PriorConfig,
     SplitConfig,
     from_dict,
+    weights_kind,
 )
 from ltbias.importgraph import module_closure
 
+
+def deep_merge(base, top):
+    """`top` over `base`: mappings merge key by key, anything else (lists too) is replaced."""
+    merged = dict(base)
+    for key, value in top.items():
+        both = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = deep_merge(base[key], value) if both else value
+    return merged
+
+
+def extended(config, chain=()):
+    """The config with the file its `extends` key names (itself possibly extending another,
+    relative to the working directory) merged beneath it."""
+    path = config.get("extends")
+    if not path:
+        return config
+    if path in chain:
+        raise ValueError(f"extends: {' -> '.join([*chain, path])} is a cycle")
+    with open(path, encoding="utf-8") as f:
+        base = yaml.safe_load(f) or {}
+    return deep_merge(extended(base, (*chain, path)), config)
+
+
+config.update(extended(config))
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = list(config["datasets"])
 BACKBONES = list(config["backbones"])
 SPLITS = ["train", "val", "test"]
-EVAL_SPLITS = ["val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
 TABLES = ["table6", "table8"]
 TABLE_FORMATS = ["csv", "md", "tex"]
@@ -64,11 +89,7 @@ def check_config():
                 f"--config 'datasets={{{name}: {{root: /path/to/data}}}}'"
             )
         if dataset["source"] == "lists":
-            needed = ["train", "test"] + (
-                ["categories"]
-                if dataset["lists"]["format"] == "inat2018"
-                else ["classnames"]
-            )
+            needed = ["train", "test", LIST_FORMATS[dataset["lists"]["format"]]]
             for key in needed:
                 entry = dataset["lists"].get(key) or {}
                 if not (entry.get("path") or entry.get("url")):
@@ -209,10 +230,13 @@ def backbone_identity(backbone):
 
 
 def weights_file(wildcards):
+    """Fetched tags and local files are tracked by name only (`ancient`): a re-download or
+    a copy never retrains. Toy weights are a workflow output like any other."""
     weights = backbone_cfg(wildcards.backbone)["weights"]
-    if "tag" in weights:
+    kind = weights_kind(weights)
+    if kind == "tag":
         return ancient(f"{config['weights_dir']}/{wildcards.backbone}.pt")
-    if "file" in weights:
+    if kind == "file":
         return ancient(weights["file"])
     return f"results/backbones/{wildcards.backbone}/weights.pt"
 
@@ -243,7 +267,7 @@ def compute(family, key):
 def true_counts(dataset, backbones):
     """Pretraining counts of toy backbones, per class of the toy world. They describe a
     dataset's classes only when it is that world (`source: toy`); otherwise none."""
-    toy = all("toy" in backbone_cfg(b)["weights"] for b in backbones)
+    toy = all(weights_kind(backbone_cfg(b)["weights"]) == "toy" for b in backbones)
     if toy and config["datasets"][dataset]["source"] == "toy":
         return [f"results/backbones/{b}/pretrain_counts.csv" for b in backbones]
     return []
@@ -273,19 +297,37 @@ def presentation(dataset):
     }
 
 
+def finetune_epochs(backbone):
+    return (config["finetune"] | backbone_cfg(backbone)["finetune"])["epochs"]
+
+
 def table_settings(wildcards):
+    dataset = wildcards.dataset
     return canonical(
-        presentation(wildcards.dataset)
+        presentation(dataset)
         | {
-            "epochs": config["finetune"]["epochs"],
+            "dataset": dataset,
+            "epochs": {b: finetune_epochs(b) for b in dataset_backbones(dataset)},
             "decimals": config["tables"]["decimals"],
+        }
+    )
+
+
+def ensemble_settings(wildcards):
+    dataset = wildcards.dataset
+    return canonical(
+        {
+            "backbones": dataset_backbones(dataset),
+            "lift_backbone": lift_backbone(dataset),
+            "prior": config["prior"],
+            "ensemble": config["ensemble"],
         }
     )
 
 
 def figure_settings(wildcards):
     fractions = {k: config["prior"][k] for k in ("many_fraction", "few_fraction")}
-    return canonical(presentation(wildcards.dataset) | fractions)
+    return canonical(presentation(wildcards.dataset) | {"prior": fractions})
 
 
 def table_output(table, ext):

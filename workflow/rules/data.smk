@@ -63,6 +63,7 @@ rule make_splits:
     params:
         dataset=split_params,
         root=dataset_root,
+        splits=SPLITS,
         list_names=LIST_NAMES,
         list_origins=lambda wc: canonical(list_origins(wc)),
     script:

@@ -34,6 +34,11 @@ rule ensemble:
             dataset=wc.dataset,
             backbone=dataset_backbones(wc.dataset),
         ),
+        val_logits=lambda wc: expand(
+            "results/{dataset}/logits/{backbone}/val.npz",
+            dataset=wc.dataset,
+            backbone=dataset_backbones(wc.dataset),
+        ),
         priors=lambda wc: expand(
             "results/{dataset}/prior/{backbone}.csv",
             dataset=wc.dataset,
@@ -46,10 +51,13 @@ rule ensemble:
         ),
         true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
         test="results/{dataset}/splits/test.csv",
+        val="results/{dataset}/splits/val.csv",
         classes="results/{dataset}/splits/classes.csv",
         code=script_code("ensemble"),
     output:
         metrics="results/{dataset}/ensembles/metrics.csv",
+        comparisons="results/{dataset}/ensembles/comparisons.csv",
+        adjustments="results/{dataset}/ensembles/adjustments.json",
         per_class="results/{dataset}/ensembles/per_class.csv",
         dxp=directory("results/{dataset}/ensembles/dxp"),
         knn="results/{dataset}/ensembles/knn.csv",
@@ -64,7 +72,6 @@ rule ensemble:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        backbones=lambda wc: canonical(dataset_backbones(wc.dataset)),
-        settings=canonical(config["prior"]),
+        settings=ensemble_settings,
     script:
         "../scripts/ensemble.py"

@@ -5,13 +5,13 @@ rule logits:
     input:
         checkpoint="results/{dataset}/finetune/{backbone}/checkpoint.pt",
         weights=weights_file,
-        manifests=expand("results/{{dataset}}/splits/{split}.csv", split=EVAL_SPLITS),
+        val="results/{dataset}/splits/val.csv",
+        test="results/{dataset}/splits/test.csv",
         raw=raw_input,
         code=script_code("logits"),
     output:
-        logits=expand(
-            "results/{{dataset}}/logits/{{backbone}}/{split}.npz", split=EVAL_SPLITS
-        ),
+        val="results/{dataset}/logits/{backbone}/val.npz",
+        test="results/{dataset}/logits/{backbone}/test.npz",
         knn="results/{dataset}/logits/{backbone}/knn_test.npz",
         provenance="results/{dataset}/logits/{backbone}/provenance.json",
     log:
@@ -29,7 +29,6 @@ rule logits:
     params:
         settings=canonical({"evaluation": config["evaluation"]}),
         root=dataset_root,
-        splits=EVAL_SPLITS,
     script:
         "../scripts/logits.py"
 
@@ -38,14 +37,14 @@ rule zeroshot_logits:
     input:
         backbone="results/backbones/{backbone}/backbone.json",
         weights=weights_file,
-        manifests=expand("results/{{dataset}}/splits/{split}.csv", split=EVAL_SPLITS),
+        val="results/{dataset}/splits/val.csv",
+        test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
         raw=raw_input,
         code=script_code("zeroshot_logits"),
     output:
-        logits=expand(
-            "results/{{dataset}}/zeroshot/{{backbone}}/{split}.npz", split=EVAL_SPLITS
-        ),
+        val="results/{dataset}/zeroshot/{backbone}/val.npz",
+        test="results/{dataset}/zeroshot/{backbone}/test.npz",
         provenance="results/{dataset}/zeroshot/{backbone}/provenance.json",
     log:
         "logs/zeroshot_logits/{dataset}/{backbone}.log",
@@ -64,6 +63,5 @@ rule zeroshot_logits:
             {"evaluation": config["evaluation"], "prompt": config["prompt"]}
         ),
         root=dataset_root,
-        splits=EVAL_SPLITS,
     script:
         "../scripts/zeroshot_logits.py"

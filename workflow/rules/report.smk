@@ -4,15 +4,16 @@
 rule tables:
     input:
         metrics="results/{dataset}/ensembles/metrics.csv",
+        comparisons="results/{dataset}/ensembles/comparisons.csv",
         baselines=config["baselines"],
         code=script_code("tables"),
     output:
-        table_output("table6", "csv"),
-        table_output("table6", "md"),
-        table_output("table6", "tex"),
-        table_output("table8", "csv"),
-        table_output("table8", "md"),
-        table_output("table8", "tex"),
+        table6_csv=table_output("table6", "csv"),
+        table6_md=table_output("table6", "md"),
+        table6_tex=table_output("table6", "tex"),
+        table8_csv=table_output("table8", "csv"),
+        table8_md=table_output("table8", "md"),
+        table8_tex=table_output("table8", "tex"),
     log:
         "logs/tables/{dataset}.log",
     benchmark:
@@ -25,6 +26,7 @@ rule tables:
         runtime=compute("light", "runtime"),
     params:
         settings=table_settings,
+        formats=TABLE_FORMATS,
     script:
         "../scripts/tables.py"
 

@@ -1,22 +1,27 @@
 """Evaluate the backdoor-adjusted ensemble of every subset of a dataset's backbones."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, reports
+from ltbias.jobs import ensemble
 
-log.setup(snakemake.log[0])
-reports.ensemble_metrics(
-    json.loads(snakemake.params.backbones),
-    list(snakemake.input.logits),
-    snakemake.input.test,
-    snakemake.input.classes,
-    list(snakemake.input.priors),
-    list(snakemake.input.true_counts),
-    list(snakemake.input.knn),
-    json.loads(snakemake.params.settings),
-    dict(snakemake.output.items()),
+ensemble.run(
+    ensemble.Settings.from_params(snakemake.params.settings),
+    test_logits=list(snakemake.input.logits),
+    val_logits=list(snakemake.input.val_logits),
+    knn=list(snakemake.input.knn),
+    priors=list(snakemake.input.priors),
+    true_counts=list(snakemake.input.true_counts),
+    test_csv=snakemake.input.test,
+    val_csv=snakemake.input.val,
+    classes_csv=snakemake.input.classes,
+    metrics_csv=snakemake.output.metrics,
+    comparisons_csv=snakemake.output.comparisons,
+    adjustments_json=snakemake.output.adjustments,
+    per_class_csv=snakemake.output.per_class,
+    dxp_dir=snakemake.output.dxp,
+    knn_csv=snakemake.output.knn,
+    log=snakemake.log[0],
 )

@@ -1,20 +1,19 @@
 """Estimate one backbone's pre-training label prior from its zero-shot val logits."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, reports
+from ltbias.jobs import estimate_prior
 
-log.setup(snakemake.log[0])
-reports.estimate_prior(
-    snakemake.input.zeroshot,
-    snakemake.input.val,
-    snakemake.input.classes,
-    json.loads(snakemake.params.settings),
-    snakemake.output.prior,
-    snakemake.output.info,
+estimate_prior.run(
+    estimate_prior.Settings.from_params(snakemake.params.settings),
+    zeroshot_val=snakemake.input.zeroshot,
+    val_csv=snakemake.input.val,
+    classes_csv=snakemake.input.classes,
+    prior_csv=snakemake.output.prior,
+    info_json=snakemake.output.info,
     true_counts_csv=next(iter(snakemake.input.true_counts), None),
+    log=snakemake.log[0],
 )

@@ -1,13 +1,10 @@
 """Download an open_clip pretrained tag once into the weights cache (needs the internet)."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import backbones, log
+from ltbias.jobs import fetch_weights
 
-log.setup(snakemake.log[0])
-backbone = json.loads(snakemake.params.backbone)
-backbones.fetch_pretrained(backbone["model"], backbone["weights"]["tag"], snakemake.output[0])
+fetch_weights.run(backbone_json=snakemake.input.backbone, weights=snakemake.output[0], log=snakemake.log[0])

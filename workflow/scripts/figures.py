@@ -1,18 +1,19 @@
 """Draw the figures of one dataset."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, reports
+from ltbias.jobs import figures
 
-log.setup(snakemake.log[0])
-reports.make_figures(
-    snakemake.input.metrics,
-    snakemake.input.per_class,
-    snakemake.input.lift_prior,
-    json.loads(snakemake.params.settings),
-    dict(snakemake.output.items()),
+figures.run(
+    figures.Settings.from_params(snakemake.params.settings),
+    metrics_csv=snakemake.input.metrics,
+    per_class_csv=snakemake.input.per_class,
+    lift_prior_csv=snakemake.input.lift_prior,
+    per_class_accuracy=snakemake.output.per_class_accuracy,
+    accuracy_vs_members=snakemake.output.accuracy_vs_members,
+    dxp_gain=snakemake.output.dxp_gain,
+    log=snakemake.log[0],
 )

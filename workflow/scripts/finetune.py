@@ -1,22 +1,24 @@
 """Fine-tune one backbone on one dataset with the LIFT recipe."""
 
-import json
+import os
 import sys
 from pathlib import Path
 
+os.environ["HF_HUB_OFFLINE"] = "1"  # weights are local files by now: set before huggingface_hub loads
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, stages
+from ltbias.jobs import finetune
 
-log.setup(snakemake.log[0])
-stages.finetune(
-    snakemake.input.backbone,
-    snakemake.input.weights,
-    snakemake.params.root,
-    snakemake.input.train,
-    snakemake.input.classes,
-    json.loads(snakemake.params.settings),
-    dict(snakemake.output.items()),
+finetune.run(
+    finetune.Settings.from_params(snakemake.params.settings, f"backbones.{snakemake.wildcards.backbone}.finetune"),
+    backbone_json=snakemake.input.backbone,
+    weights=snakemake.input.weights,
+    root=snakemake.params.root,
+    train_csv=snakemake.input.train,
+    classes_csv=snakemake.input.classes,
+    checkpoint=snakemake.output.checkpoint,
+    history=snakemake.output.history,
+    provenance_json=snakemake.output.provenance,
+    log=snakemake.log[0],
     threads=snakemake.threads,
-    where=f"finetune (backbone {snakemake.wildcards.backbone})",
 )

@@ -1,22 +1,25 @@
-"""Cache one fine-tuned backbone's logits on the evaluated splits."""
+"""Cache one fine-tuned backbone's logits on val and test, and its kNN probe."""
 
-import json
+import os
 import sys
 from pathlib import Path
 
+os.environ["HF_HUB_OFFLINE"] = "1"  # weights are local files by now: set before huggingface_hub loads
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, stages
+from ltbias.jobs import logits
 
-log.setup(snakemake.log[0])
-splits = snakemake.params.splits
-stages.logits(
-    snakemake.input.checkpoint,
-    snakemake.input.weights,
-    snakemake.params.root,
-    dict(zip(splits, snakemake.input.manifests, strict=True)),
-    json.loads(snakemake.params.settings),
-    dict(zip(splits, snakemake.output.logits, strict=True))
-    | {"knn": snakemake.output.knn, "provenance": snakemake.output.provenance},
+logits.run(
+    logits.Settings.from_params(snakemake.params.settings),
+    checkpoint=snakemake.input.checkpoint,
+    weights=snakemake.input.weights,
+    root=snakemake.params.root,
+    val_csv=snakemake.input.val,
+    test_csv=snakemake.input.test,
+    val_logits=snakemake.output.val,
+    test_logits=snakemake.output.test,
+    knn=snakemake.output.knn,
+    provenance_json=snakemake.output.provenance,
+    log=snakemake.log[0],
     threads=snakemake.threads,
 )

@@ -1,23 +1,21 @@
 """Build, validate and write the train / val / test manifests of one dataset."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import files, log, prepare, splits
+from ltbias.jobs import make_splits
 
-log.setup(snakemake.log[0])
 inputs = dict(snakemake.input.items())
-list_files = {k: inputs[k] for k in snakemake.params.list_names if k in inputs}
-frames, classes, report = prepare.prepare_splits(
-    json.loads(snakemake.params.dataset),
-    snakemake.wildcards.dataset,
-    snakemake.params.root,
-    list_files,
+make_splits.run(
+    make_splits.Settings.from_params(
+        snakemake.wildcards.dataset, snakemake.params.dataset, snakemake.params.root, snakemake.params.list_origins
+    ),
+    list_files={key: inputs[key] for key in snakemake.params.list_names if key in inputs},
+    manifests=dict(zip(snakemake.params.splits, snakemake.output.manifests, strict=True)),
+    classes_csv=snakemake.output.classes,
+    report_json=snakemake.output.report,
+    log=snakemake.log[0],
     threads=snakemake.threads,
-    origins=json.loads(snakemake.params.list_origins),
 )
-splits.write_splits(Path(snakemake.output.classes).parent, frames, classes)
-files.save_json(snakemake.output.report, report)

@@ -1,14 +1,14 @@
 """Render the toy world's class-balanced raw dataset as image folders."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, toyworld
+from ltbias.jobs import render_toy
 
-log.setup(snakemake.log[0])
-world = toyworld.ToyWorld.from_dict(json.loads(snakemake.params.world))
-images_per_class = json.loads(snakemake.params.images_per_class)
-toyworld.write_raw_dataset(world, snakemake.output[0], images_per_class)
+render_toy.run(
+    render_toy.Settings.from_params(snakemake.params.world, snakemake.params.images_per_class),
+    raw_dir=snakemake.output[0],
+    log=snakemake.log[0],
+)

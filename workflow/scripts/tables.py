@@ -1,18 +1,18 @@
 """Write Table 6 and Table 8 of one dataset as CSV, Markdown and LaTeX."""
 
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
-from ltbias import log, reports
+from ltbias.jobs import tables
 
-log.setup(snakemake.log[0])
-reports.make_tables(
-    snakemake.input.metrics,
-    snakemake.input.baselines,
-    snakemake.wildcards.dataset,
-    json.loads(snakemake.params.settings),
-    Path(snakemake.output[0]).parent,
+tables.run(
+    tables.Settings.from_params(snakemake.params.settings),
+    metrics_csv=snakemake.input.metrics,
+    comparisons_csv=snakemake.input.comparisons,
+    baselines_yaml=snakemake.input.baselines,
+    table6={ext: snakemake.output[f"table6_{ext}"] for ext in snakemake.params.formats},
+    table8={ext: snakemake.output[f"table8_{ext}"] for ext in snakemake.params.formats},
+    log=snakemake.log[0],
 )

@@ -1,0 +1,71 @@
+import json
+
+import pandas as pd
+import pytest
+
+from ltbias.jobs import tables
+
+
+def _settings(**changes):
+    settings = {
+        "dataset": "toy",
+        "backbones": ["a", "b"],
+        "display_names": {"a": "A", "b": "B"},
+        "lift_backbone": "a",
+        "epochs": {"a": 10, "b": 20},
+        "decimals": 1,
+    }
+    return tables.Settings.from_params(json.dumps(settings | changes))
+
+
+def _paths(folder, table):
+    return {ext: folder / f"{table}.{ext}" for ext in ("csv", "md", "tex")}
+
+
+def _run(tmp_path, metrics, out):
+    tables.run(
+        _settings(),
+        metrics_csv=metrics,
+        comparisons_csv=_comparisons(tmp_path),
+        baselines_yaml=tmp_path / "baselines.yaml",
+        table6=_paths(out, "t6"),
+        table8=_paths(out, "t8"),
+    )
+
+
+def _comparisons(folder):
+    path = folder / "comparisons.csv"
+    columns = ["subset", "variant", "reference", "reference_subset", "metric", "difference", "lo", "hi", "p_value"]
+    pd.DataFrame([["a+b", "uniform", "best single", "a", "all", 5.0, 1.0, 9.0, 0.01]], columns=columns).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_writes_exactly_the_paths_it_is_given(tmp_path):
+    metrics = tmp_path / "metrics.csv"
+    rows = [
+        {"subset": s, "variant": "uniform", "size": s.count("+") + 1, "all": 50.0, "d_many": 60.0, "d_many_lo": 55.0,
+         "d_many_hi": 64.0}
+        for s in ("a", "b", "a+b")
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(metrics, index=False)
+    (tmp_path / "baselines.yaml").write_text("toy: {table6: [{method: X, epochs: 3, all: 40.0}]}\n")
+    out = tmp_path / "out"
+    _run(tmp_path, metrics, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{t}.{e}" for t in ("t6", "t8") for e in ("csv", "md", "tex")
+    )
+    t6 = pd.read_csv(out / "t6.csv").set_index("Method")
+    assert t6.loc["Ours (reproduced)", "Epochs"] == 20 and t6.loc["X", "All"] == 40.0
+    assert t6.loc["Ours (reproduced)", ["D-Many lo", "D-Many hi"]].tolist() == [55.0, 64.0]
+    t8 = (out / "t8.md").read_text()
+    assert "60.0 ± 4.5" in t8 and "5.0 ± 4.0*" in t8  # half-width of [55, 64]; gain with p < 0.05
+
+
+def test_a_subset_missing_from_the_metrics_is_named(tmp_path):
+    metrics = tmp_path / "metrics.csv"
+    pd.DataFrame([{"subset": "a", "size": 1, "all": 50.0}]).to_csv(metrics, index=False)
+    (tmp_path / "baselines.yaml").write_text("")
+    with pytest.raises(KeyError, match=r"subset 'a\+b' not in metrics"):
+        _run(tmp_path, metrics, tmp_path / "out")

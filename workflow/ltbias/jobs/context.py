@@ -1,0 +1,26 @@
+"""What every job does first: log to the rule's log file and note when it started."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from .. import log, provenance
+
+__all__ = ["Job", "start"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A started job; `record` is its provenance (config slice, versions, host, times)."""
+
+    started: str
+
+    def record(self, config: dict, **facts: object) -> dict:
+        return provenance.record(config, self.started, **facts)
+
+
+def start(log_path: str | os.PathLike | None) -> Job:
+    """Log to stderr and `log_path` (tracebacks included) and start the job's clock."""
+    log.setup(log_path)
+    return Job(provenance.now())

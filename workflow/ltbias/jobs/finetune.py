@@ -1,0 +1,116 @@
+"""Rule `finetune`: LIFT fine-tuning of one backbone on one dataset (method.md §4)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import backbones, config, data, files, models, provenance, runtime, train
+from . import context
+
+__all__ = ["Settings", "run"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The backbone's `finetune` block (global block plus its overrides) and the prompt."""
+
+    finetune: config.FinetuneConfig
+    prompt: str
+
+    @classmethod
+    def from_params(cls, params: str, where: str) -> Settings:
+        """From the rule's JSON params `{"finetune": {...}, "prompt": ...}`; `where` is the
+        config path named in errors (`backbones.<key>.finetune`)."""
+        raw = json.loads(params)
+        return cls(config.from_dict(config.FinetuneConfig, raw["finetune"], where), raw["prompt"])
+
+    def as_dict(self) -> dict:
+        return {"finetune": config.as_dict(self.finetune), "prompt": self.prompt}
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run(
+    settings: Settings,
+    *,
+    backbone_json: str | os.PathLike,
+    weights: str | os.PathLike,
+    root: str | os.PathLike,
+    train_csv: str | os.PathLike,
+    classes_csv: str | os.PathLike,
+    checkpoint: str | os.PathLike,
+    history: str | os.PathLike,
+    provenance_json: str | os.PathLike,
+    log: str | os.PathLike | None = None,
+    threads: int = 1,
+) -> dict:
+    """Fine-tune one backbone and write its checkpoint, history and provenance.
+
+    The resume state lives beside the checkpoint as `resume.pt` until the run completes; it
+    is tied to the settings, backbone, weights, train split, class names, the code this
+    process runs and the package versions.
+    """
+    job = context.start(log)
+    runtime.set_threads(threads)
+    cfg = settings.finetune
+    backbone = files.load_json(backbone_json)
+    classes = pd.read_csv(classes_csv)
+    class_names = classes["class_name"].tolist()
+
+    runtime.seed_everything(cfg.seed)
+    clip = backbones.load_clip(backbone["model"], weights, backbone["preprocess"])
+    model = models.build_classifier(
+        clip, backbone["model"], class_names, settings.prompt, cfg.head_scale, cfg.bottleneck
+    )
+    del clip  # the text tower is no longer needed
+    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio)
+    dataset = data.ManifestDataset(root, pd.read_csv(train_csv), transform, skip_bad=cfg.max_bad_images > 0)
+    fingerprint = _fingerprint(
+        settings.as_dict(),
+        backbone,
+        files.sha256(weights),
+        files.sha256(train_csv),
+        class_names,
+        provenance.code_digest(),
+        provenance.package_versions(),
+    )
+    state_path = Path(checkpoint).with_name("resume.pt")
+    summary = train.fit(
+        model,
+        dataset,
+        classes["train_count"].to_numpy(),
+        cfg,
+        state_path=state_path,
+        fingerprint=fingerprint,
+        num_workers=runtime.loader_workers(cfg.device, threads),
+    )
+    model.cpu()
+    logger.info(
+        "fine-tuned on %s (%s): %.0f images/s, peak GPU memory %s MB",
+        summary["device"],
+        summary["precision"],
+        summary["images_per_second"],
+        summary["peak_gpu_memory_mb"],
+    )
+    final = summary["history"][-1]
+    metrics = {"train_acc": final["train_acc"], "loss": final["loss"]}
+    payload = models.checkpoint_payload(model, backbone, class_names, config.as_dict(cfg), metrics)
+    files.save_torch(checkpoint, payload)
+    files.save_json(history, summary["history"])
+    facts = ("device", "precision", "images_per_second", "peak_gpu_memory_mb", "bad_images", "skipped_images")
+    files.save_json(
+        provenance_json, job.record(settings.as_dict(), backbone=backbone, **{k: summary[k] for k in facts})
+    )
+    state_path.unlink(missing_ok=True)
+    return summary

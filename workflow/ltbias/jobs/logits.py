@@ -1,0 +1,58 @@
+"""Rule `logits`: a fine-tuned backbone's raw logits on val and test, and its kNN probe."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from .. import caches, config, files, inference, metrics, models, runtime
+from . import context
+
+__all__ = ["Settings", "run"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    evaluation: config.EvalConfig
+
+    @classmethod
+    def from_params(cls, params: str) -> Settings:
+        """From the rule's JSON params `{"evaluation": {...}}`."""
+        return cls(config.from_dict(config.EvalConfig, json.loads(params)["evaluation"], "evaluation"))
+
+    def as_dict(self) -> dict:
+        return {"evaluation": config.as_dict(self.evaluation)}
+
+
+def run(
+    settings: Settings,
+    *,
+    checkpoint: str | os.PathLike,
+    weights: str | os.PathLike,
+    root: str | os.PathLike,
+    val_csv: str | os.PathLike,
+    test_csv: str | os.PathLike,
+    val_logits: str | os.PathLike,
+    test_logits: str | os.PathLike,
+    knn: str | os.PathLike,
+    provenance_json: str | os.PathLike,
+    log: str | os.PathLike | None = None,
+    threads: int = 1,
+) -> None:
+    """Cache the raw logits (no LA offset) of the fine-tuned model on val and test, and the
+    test split's kNN votes with the val features as memory (method.md §6)."""
+    job = context.start(log)
+    runtime.set_threads(threads)
+    cfg = settings.evaluation
+    model, meta = models.load_finetuned(checkpoint, weights)
+    datasets = inference.split_datasets(root, {"val": val_csv, "test": test_csv}, meta["backbone"]["preprocess"], cfg)
+    workers = runtime.loader_workers(cfg.device, threads)
+    val, test = (inference.compute_logits(model, d, cfg, workers, features=True) for d in datasets.values())
+    caches.save_logits(val_logits, val.logits, val.labels)
+    caches.save_logits(test_logits, test.logits, test.labels)
+    votes = metrics.knn_scores(
+        val.features, val.labels, test.features, val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
+    )
+    caches.save_logits(knn, votes, test.labels)
+    files.save_json(provenance_json, job.record(settings.as_dict(), splits={"val": val.info, "test": test.info}))

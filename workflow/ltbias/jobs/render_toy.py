@@ -1,0 +1,27 @@
+"""Rule `render_toy`: the toy world's class-balanced raw dataset as image folders."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+from .. import toyworld
+from . import context
+
+__all__ = ["Settings", "run"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    world: toyworld.ToyWorld
+    images_per_class: dict[str, int]  # per folder: train (pool for train and val), val (test)
+
+    @classmethod
+    def from_params(cls, world: str, images_per_class: str) -> Settings:
+        return cls(toyworld.ToyWorld.from_dict(json.loads(world)), json.loads(images_per_class))
+
+
+def run(settings: Settings, *, raw_dir: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+    context.start(log)
+    toyworld.write_raw_dataset(settings.world, raw_dir, settings.images_per_class)

@@ -1,0 +1,60 @@
+"""Rule `tables`: Table 6 and Table 8 of one dataset as CSV, Markdown and LaTeX."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .. import tables
+from . import context
+
+__all__ = ["Settings", "run"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    dataset: str  # its key in the baselines file
+    backbones: tuple[str, ...]  # ensemble order
+    display_names: dict[str, str]
+    lift_backbone: str
+    epochs: dict[str, int]  # each backbone's fine-tuning epochs (its overrides included)
+    decimals: int
+
+    @classmethod
+    def from_params(cls, params: str) -> Settings:
+        raw = json.loads(params)
+        return cls(**raw | {"backbones": tuple(raw["backbones"])})
+
+
+def run(
+    settings: Settings,
+    *,
+    metrics_csv: str | os.PathLike,
+    comparisons_csv: str | os.PathLike,
+    baselines_yaml: str | os.PathLike,
+    table6: dict[str, str | os.PathLike],
+    table8: dict[str, str | os.PathLike],
+    log: str | os.PathLike | None = None,
+) -> None:
+    """Write both tables; `table6` and `table8` map each format (`csv`, `md`, `tex`) to a path."""
+    context.start(log)
+    metrics = pd.read_csv(metrics_csv)
+    published = (yaml.safe_load(Path(baselines_yaml).read_text(encoding="utf-8")) or {}).get(settings.dataset, {})
+    backbones = settings.backbones
+    t6 = tables.table6(
+        metrics,
+        settings.lift_backbone,
+        backbones,
+        settings.epochs,
+        published.get("table6", []),
+        published.get("paper"),
+    )
+    comparisons = pd.read_csv(comparisons_csv)
+    t8 = tables.table8(metrics, backbones, settings.display_names, published.get("table8", []), comparisons)
+    tables.write_table(t6, **table6, decimals=settings.decimals, exclude_from_best=["Reproduced - paper"])
+    tables.write_table(t8, **table8, decimals=settings.decimals)
