@@ -137,7 +137,7 @@ def test_the_paper_configs_share_one_backbone_definition():
     for dataset in ("imagenet_lt", "places_lt", "inat2018"):
         config = yaml.safe_load((REPO / "config" / f"{dataset}.yaml").read_text())
         assert "backbones" not in config, dataset
-        assert config["extends"] == "config/paper_backbones.yaml"
+        assert config["extends"] == "config/paper.yaml"
         assert config["datasets"][dataset]["backbones"] == ["clip", "openclip", "metaclip"]
 
 

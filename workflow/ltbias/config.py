@@ -8,11 +8,14 @@ the key path in the message. Defaults here equal the schema's (a test checks it)
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import types
 import typing
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
+
+import yaml
 
 __all__ = [
     "LIST_FORMATS",
@@ -24,6 +27,8 @@ __all__ = [
     "SplitConfig",
     "as_dict",
     "from_dict",
+    "read_config",
+    "resolve_extends",
     "weights_kind",
 ]
 
@@ -40,6 +45,35 @@ def weights_kind(weights: dict) -> str:
     if len(kinds) != 1:
         raise ValueError(f"weights must name exactly one of {list(WEIGHT_KINDS)}, got {sorted(weights)}")
     return kinds[0]
+
+
+def _deep_merge(base: dict, top: dict) -> dict:
+    """`top` over `base`: mappings merge key by key, anything else (lists too) is replaced."""
+    merged = dict(base)
+    for key, value in top.items():
+        both = isinstance(value, dict) and isinstance(base.get(key), dict)
+        merged[key] = _deep_merge(base[key], value) if both else value
+    return merged
+
+
+def resolve_extends(config: dict, chain: tuple[str, ...] = ()) -> dict:
+    """The config with the file its `extends` key names (itself possibly extending another;
+    paths relative to the working directory) merged beneath it."""
+    path = config.get("extends")
+    if not path:
+        return config
+    if path in chain:
+        raise ValueError(f"extends: {' -> '.join([*chain, path])} is a cycle")
+    with open(path, encoding="utf-8") as f:
+        base = yaml.safe_load(f) or {}
+    return _deep_merge(resolve_extends(base, (*chain, path)), config)
+
+
+def read_config(path: str | os.PathLike) -> dict:
+    """A config file with what it extends merged in, as the workflow reads it (before the
+    schema fills in defaults)."""
+    with open(path, encoding="utf-8") as f:
+        return resolve_extends(yaml.safe_load(f) or {})
 
 
 def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:

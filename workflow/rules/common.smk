@@ -17,34 +17,12 @@ from ltbias.config import (
     PriorConfig,
     SplitConfig,
     from_dict,
+    resolve_extends,
     weights_kind,
 )
 from ltbias.importgraph import module_closure
 
-
-def deep_merge(base, top):
-    """`top` over `base`: mappings merge key by key, anything else (lists too) is replaced."""
-    merged = dict(base)
-    for key, value in top.items():
-        both = isinstance(value, dict) and isinstance(base.get(key), dict)
-        merged[key] = deep_merge(base[key], value) if both else value
-    return merged
-
-
-def extended(config, chain=()):
-    """The config with the file its `extends` key names (itself possibly extending another,
-    relative to the working directory) merged beneath it."""
-    path = config.get("extends")
-    if not path:
-        return config
-    if path in chain:
-        raise ValueError(f"extends: {' -> '.join([*chain, path])} is a cycle")
-    with open(path, encoding="utf-8") as f:
-        base = yaml.safe_load(f) or {}
-    return deep_merge(extended(base, (*chain, path)), config)
-
-
-config.update(extended(config))
+config.update(resolve_extends(config))
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = list(config["datasets"])
