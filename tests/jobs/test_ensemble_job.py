@@ -19,6 +19,7 @@ def _run(evaluated, out):
         ensemble.Settings.from_params(json.dumps(settings)),
         test_logits=evaluated["logits"],
         val_logits=evaluated["val_logits"],
+        zeroshot_logits=evaluated["knn"],  # any cache of the test split will do
         knn=evaluated["knn"],
         priors=evaluated["priors"],
         true_counts=[],
@@ -37,8 +38,9 @@ def _run(evaluated, out):
 def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_path):
     _run(evaluated, tmp_path / "out")
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")
-    assert metrics["subset"].tolist() == ["a", "a", "b", "b", "a+b", "a+b", "a+b"]
-    assert metrics["variant"].tolist() == ["uniform", "debiased"] * 2 + ["uniform", "fitted", "debiased"]
+    singles = ["uniform", "debiased", "gla"]
+    assert metrics["subset"].tolist() == ["a"] * 3 + ["b"] * 3 + ["a+b"] * 4 + ["a", "b"]
+    assert metrics["variant"].tolist() == singles * 2 + ["uniform", "fitted", "debiased", "gla"] + ["zero-shot"] * 2
     adjustments = json.loads((tmp_path / "out" / "adjustments.json").read_text())
     assert set(adjustments["debias_lambda"]) == {"a", "b"} and sum(adjustments["weights"]["a+b"]) == pytest.approx(1)
     comparisons = pd.read_csv(tmp_path / "out" / "comparisons.csv")

@@ -30,6 +30,7 @@ def _run(tmp_path, metrics, out):
         baselines_yaml=tmp_path / "baselines.yaml",
         table6=_paths(out, "t6"),
         table8=_paths(out, "t8"),
+        zeroshot=_paths(out, "t0"),
     )
 
 
@@ -45,16 +46,16 @@ def _comparisons(folder):
 def test_writes_exactly_the_paths_it_is_given(tmp_path):
     metrics = tmp_path / "metrics.csv"
     rows = [
-        {"subset": s, "variant": "uniform", "size": s.count("+") + 1, "all": 50.0, "d_many": 60.0, "d_many_lo": 55.0,
+        {"subset": s, "variant": v, "size": s.count("+") + 1, "all": 50.0, "d_many": 60.0, "d_many_lo": 55.0,
          "d_many_hi": 64.0}
-        for s in ("a", "b", "a+b")
+        for s, v in (("a", "uniform"), ("b", "uniform"), ("a+b", "uniform"), ("a", "zero-shot"), ("b", "zero-shot"))
     ]  # fmt: skip
     pd.DataFrame(rows).to_csv(metrics, index=False)
     (tmp_path / "baselines.yaml").write_text("toy: {table6: [{method: X, epochs: 3, all: 40.0}]}\n")
     out = tmp_path / "out"
     _run(tmp_path, metrics, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.{e}" for t in ("t6", "t8") for e in ("csv", "md", "tex")
+        f"{t}.{e}" for t in ("t0", "t6", "t8") for e in ("csv", "md", "tex")
     )
     t6 = pd.read_csv(out / "t6.csv").set_index("Method")
     assert t6.loc["Ours (reproduced)", "Epochs"] == 20 and t6.loc["X", "All"] == 40.0

@@ -9,7 +9,7 @@ from smk import copy_checkout, planned_jobs, snakemake
 
 def test_micro_run_writes_tables_and_figures(micro_run):
     results = micro_run / "results" / "toy"
-    for table in ("table6", "table8"):
+    for table in ("table6", "table8", "zeroshot"):
         for ext in ("csv", "md", "tex"):
             assert (results / "tables" / f"{table}.{ext}").stat().st_size > 0
     for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain"):
@@ -19,7 +19,8 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     assert uniform["subset"].tolist() == [
         "toy_a", "toy_b", "toy_c", "toy_a+toy_b", "toy_a+toy_c", "toy_b+toy_c", "toy_a+toy_b+toy_c"
     ]  # fmt: skip
-    assert metrics.groupby("variant").size().to_dict() == {"uniform": 7, "fitted": 4, "debiased": 7}
+    variants = {"uniform": 7, "fitted": 4, "debiased": 7, "gla": 7, "zero-shot": 3}
+    assert metrics.groupby("variant").size().to_dict() == variants
     assert metrics[["all", "d_many", "d_medium", "d_few", "all_lo", "all_hi"]].notna().all().all()
     assert ((metrics["all_lo"] <= metrics["all"]) & (metrics["all"] <= metrics["all_hi"])).all()
     comparisons = pd.read_csv(results / "ensembles" / "comparisons.csv")
@@ -30,7 +31,11 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     assert set(classes["d_group"]) == {"D-Many", "D-Medium", "D-Few"}
     assert len(list((results / "ensembles" / "dxp").glob("*.csv"))) == 7
     table8 = pd.read_csv(results / "tables" / "table8.csv")
-    assert len(table8) == 18 and set(table8["P(c)"]) == {"uniform", "fitted on val", "prior-debiased"}
+    assert len(table8) == 25 and set(table8["P(c)"]) == {"uniform", "fitted on val", "prior-debiased", "GLA post-hoc"}
+    zeroshot = pd.read_csv(results / "tables" / "zeroshot.csv")
+    assert zeroshot["Model"].tolist() == ["zero-shot", "fine-tuned (LIFT)"] * 3
+    zs = metrics[metrics["variant"] == "zero-shot"].set_index("subset")
+    assert zeroshot["All"].iloc[0] == round(zs.loc["toy_a", "all"], 2)
     knn = pd.read_csv(results / "ensembles" / "knn.csv")
     assert knn["subset"].tolist() == ["toy_a", "toy_b", "toy_c"]
     assert knn[["all", "d_many", "d_few", "p_few"]].notna().all().all()

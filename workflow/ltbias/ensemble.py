@@ -5,6 +5,8 @@ prediction is the argmax of the plain sum of the members' raw cosine-classifier 
 (method.md §5). Every non-empty subset of the configured backbones is evaluated; each
 subset's sum is its parent's sum plus one cached array (a walk over the subset lattice),
 so 2^M - 1 subsets cost 2^M - 1 additions and M - 1 buffers, on blocks of test rows.
+Beside the uniform sum, each subset can be scored with convex member weights (`fitted`)
+and with per-member logit offsets (`debiased`, `gla`), see `adjust.py`.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
-VARIANTS = ("uniform", "fitted", "debiased")
+VARIANTS = ("uniform", "fitted", "debiased", "gla")  # gla: every member z - log q (GLA post-hoc)
 
 # metrics column -> (grouping, group): the classes each accuracy column averages over
 METRIC_GROUPS = {"all": (None, None)} | {
@@ -88,17 +90,17 @@ def row_statistics(
     logits: Sequence[np.ndarray],
     labels: np.ndarray,
     n_classes: int,
-    offsets: Sequence[np.ndarray] | None = None,
+    offsets: dict[str, Sequence[np.ndarray]] | None = None,
     weights: dict[tuple[int, ...], np.ndarray] | None = None,
     rows_per_block: int = 4096,
     bins: int = 15,
 ) -> dict[tuple[tuple[int, ...], str], _RowStatistics]:
     """Per-class and per-image correctness and calibration bins of every subset and variant.
 
-    Variants: `uniform` (the plain sum, P(c) = 1/M); with `offsets` (one (C,) vector per
-    member), `debiased`: the sum of z_m - offset_m; with `weights` (member indices -> convex
-    weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the softmax
-    of the members' (weighted) mean.
+    Variants: `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry (variant ->
+    one (C,) vector per member), the sum of z_m - offset_m; with `weights` (member indices ->
+    convex weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the
+    softmax of the members' (weighted) mean.
 
     The test rows are processed in blocks: each block of every (memory-mapped) cache is read
     once, all subsets are evaluated on it along the lattice, and the counts accumulate. Peak
@@ -114,8 +116,8 @@ def row_statistics(
             if weights is not None and members in weights:
                 weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
                 scored.append(("fitted", weighted.astype(np.float32), 1.0))
-            if offsets is not None:
-                scored.append(("debiased", total - sum(offsets[m] for m in members), 1.0 / len(members)))
+            for variant, shifts in (offsets or {}).items():
+                scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
             for variant, scores, scale in scored:
                 correct = scores.argmax(axis=1) == block_labels
                 row = stats.setdefault(
@@ -153,6 +155,13 @@ class Evaluation:
     correct: np.ndarray
     groupings: list[dict[str, np.ndarray]]
 
+    def with_rows(self, other: Evaluation, variant: str) -> Evaluation:
+        """This evaluation plus `other`'s metrics rows, relabelled as `variant` (e.g. the
+        members' zero-shot logits); per-class and D x P tables stay this one's."""
+        metrics = pd.concat([self.metrics, other.metrics.assign(variant=variant)], ignore_index=True)
+        correct = np.concatenate([self.correct, other.correct], axis=1)
+        return Evaluation(metrics, self.per_class, self.dxp, correct, self.groupings + other.groupings)
+
 
 def evaluate_ensembles(
     backbones: Sequence[str],
@@ -162,16 +171,16 @@ def evaluate_ensembles(
     priors: dict[str, np.ndarray] | None = None,
     true_counts: dict[str, np.ndarray] | None = None,
     p_fractions: tuple[float, float] = (1 / 3, 1 / 3),
-    offsets: dict[str, np.ndarray] | None = None,
+    offsets: dict[str, dict[str, np.ndarray]] | None = None,
     weights: dict[str, np.ndarray] | None = None,
 ) -> Evaluation:
     """Metrics of every subset of `backbones` from their cached test logits.
 
     A subset's P-groups come from the mean of its members' estimated priors (`priors`);
     with `true_counts` (the toy world) a second set by the mean of their normalised
-    pretraining counts is added as `p_*_true` columns. `offsets` (backbone -> (C,) vector to
-    subtract) adds a `debiased` row per subset, `weights` (subset name -> convex member
-    weights) a `fitted` row per subset it names.
+    pretraining counts is added as `p_*_true` columns. `offsets` (variant -> backbone -> (C,)
+    vector to subtract) adds a row of that variant per subset, `weights` (subset name ->
+    convex member weights) a `fitted` row per subset it names.
     """
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
@@ -181,7 +190,7 @@ def evaluate_ensembles(
         logits,
         labels,
         n_classes,
-        offsets=[offsets[b] for b in backbones] if offsets is not None else None,
+        offsets={variant: [shift[b] for b in backbones] for variant, shift in (offsets or {}).items()},
         weights={tuple(index[b] for b in name.split("+")): w for name, w in (weights or {}).items()},
     )
     rows, correct, groupings, per_class_columns, dxp = [], [], [], {}, {}

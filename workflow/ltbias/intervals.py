@@ -54,21 +54,19 @@ def with_intervals(
     metrics = evaluation.metrics.reset_index(drop=True)
     labels = np.asarray(labels)
     columns = [c for c in METRIC_GROUPS if c in metrics]
-    contributions, keys = [], []
-    for row, grouping in enumerate(evaluation.groupings):
-        for column in columns:
-            contributions.append(evaluation.correct[:, row] * _weights(labels, grouping, column))
-            keys.append(("metric", row, column))
-    pairs = _references(metrics, lift)
-    for row, kind, reference in pairs:
-        difference = evaluation.correct[:, row].astype(np.float64) - evaluation.correct[:, reference]
-        for column in columns:
-            contributions.append(difference * _weights(labels, evaluation.groupings[row], column))
-            keys.append((kind, row, column))
-    distribution = bootstrap.resample(np.stack(contributions, axis=1), labels, n_resamples, seed)
+    reference_of = {(row, kind): reference for row, kind, reference in _references(metrics, lift)}
+    keys = [("metric", row, column) for row in range(len(metrics)) for column in columns]
+    keys += [(kind, row, column) for row, kind in reference_of for column in columns]
+    contributions = np.zeros((len(labels), len(keys)), dtype=np.float32)  # (N, K), filled column by column
+    for k, (kind, row, column) in enumerate(keys):
+        correct = evaluation.correct[:, row].astype(np.float32)
+        if kind != "metric":
+            correct -= evaluation.correct[:, reference_of[(row, kind)]]
+        contributions[:, k] = np.nan_to_num(correct * _weights(labels, evaluation.groupings[row], column))
+    distribution = bootstrap.resample(contributions, labels, n_resamples, seed)
     low, high = bootstrap.interval(distribution)
     p_values = bootstrap.one_sided_p(distribution)
-    point = np.nan_to_num(np.stack(contributions, axis=1)).sum(axis=0)
+    point = contributions.sum(axis=0, dtype=np.float64)
     bounds = {f"{c}_{side}": np.full(len(metrics), np.nan) for c in columns for side in ("lo", "hi")}
     records = []
     for k, (kind, row, column) in enumerate(keys):
@@ -77,7 +75,7 @@ def with_intervals(
         if kind == "metric":
             bounds[f"{column}_lo"][row], bounds[f"{column}_hi"][row] = low[k], high[k]
             continue
-        reference = next(ref for r, kd, ref in pairs if r == row and kd == kind)
+        reference = reference_of[(row, kind)]
         records.append(
             {
                 "subset": metrics.at[row, "subset"],

@@ -17,7 +17,7 @@ import pandas as pd
 from . import files
 from .subsets import subset_name
 
-__all__ = ["GROUP_COLUMNS", "VARIANT_NAMES", "table6", "table8", "write_table"]
+__all__ = ["GROUP_COLUMNS", "VARIANT_NAMES", "table6", "table8", "write_table", "zeroshot_table"]
 
 # metrics.csv column -> table column, in table order
 GROUP_COLUMNS = {
@@ -30,7 +30,12 @@ GROUP_COLUMNS = {
     "p_few": "P-Few",
 }
 CHECK = "✓"
-VARIANT_NAMES = {"uniform": "uniform", "fitted": "fitted on val", "debiased": "prior-debiased"}  # P(c) column
+VARIANT_NAMES = {  # Table 8's P(c) column
+    "uniform": "uniform",
+    "fitted": "fitted on val",
+    "debiased": "prior-debiased",
+    "gla": "GLA post-hoc",
+}
 GAIN = "Gain vs best single"
 SIGNIFICANT = 0.05
 
@@ -112,6 +117,8 @@ def table8(
         best = comparisons[(comparisons["reference"] == "best single") & (comparisons["metric"] == "all")]
         gains = {(r.subset, r.variant): r for r in best.itertuples()}
     order = {v: i for i, v in enumerate(VARIANT_NAMES)}
+    if "variant" in metrics:
+        metrics = metrics[metrics["variant"].isin(list(VARIANT_NAMES))]
     ordered = metrics.assign(_variant=metrics["variant"].map(order)) if "variant" in metrics else metrics
     records = []
     for _, row in ordered.sort_values(
@@ -135,6 +142,20 @@ def table8(
             published = paper.get(row["subset"], {}) if variant == "uniform" else {}
             record |= {f"{v} (paper)": published.get(k) for k, v in columns.items() if k.startswith("d_")}
         records.append(record)
+    return pd.DataFrame(records)
+
+
+def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_names: dict[str, str]) -> pd.DataFrame:
+    """Each backbone's zero-shot accuracy beside its fine-tuned (LIFT) accuracy, over all
+    classes, the D-groups and the P-groups, with intervals: the paper's motivating evidence."""
+    columns = _value_columns(metrics)
+    records = []
+    for backbone in backbones:
+        for variant, model in (("zero-shot", "zero-shot"), ("uniform", "fine-tuned (LIFT)")):
+            row = metrics[(metrics["subset"] == backbone) & (metrics["variant"] == variant)]
+            if len(row) != 1:
+                raise KeyError(f"no {variant} row of {backbone!r} in metrics")
+            records.append({"Backbone": display_names[backbone], "Model": model, **_values(row.iloc[0], columns)})
     return pd.DataFrame(records)
 
 

@@ -29,7 +29,7 @@ DATASETS = list(config["datasets"])
 BACKBONES = list(config["backbones"])
 SPLITS = ["train", "val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
-TABLES = ["table6", "table8"]
+TABLES = ["table6", "table8", "zeroshot"]
 TABLE_FORMATS = ["csv", "md", "tex"]
 FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain"]
 
@@ -314,7 +314,7 @@ def table_output(table, ext):
         caption=f"../report/{table}.rst",
         category="Tables",
         subcategory="{dataset}",
-        labels={"dataset": "{dataset}", "table": table[-1], "format": ext},
+        labels={"dataset": "{dataset}", "table": table.removeprefix("table"), "format": ext},
     )
 
 

@@ -39,6 +39,11 @@ rule ensemble:
             dataset=wc.dataset,
             backbone=dataset_backbones(wc.dataset),
         ),
+        zeroshot=lambda wc: expand(
+            "results/{dataset}/zeroshot/{backbone}/test.npz",
+            dataset=wc.dataset,
+            backbone=dataset_backbones(wc.dataset),
+        ),
         priors=lambda wc: expand(
             "results/{dataset}/prior/{backbone}.csv",
             dataset=wc.dataset,

@@ -14,6 +14,9 @@ rule tables:
         table8_csv=table_output("table8", "csv"),
         table8_md=table_output("table8", "md"),
         table8_tex=table_output("table8", "tex"),
+        zeroshot_csv=table_output("zeroshot", "csv"),
+        zeroshot_md=table_output("zeroshot", "md"),
+        zeroshot_tex=table_output("zeroshot", "tex"),
     log:
         "logs/tables/{dataset}.log",
     benchmark:

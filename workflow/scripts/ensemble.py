@@ -11,6 +11,7 @@ ensemble.run(
     ensemble.Settings.from_params(snakemake.params.settings),
     test_logits=list(snakemake.input.logits),
     val_logits=list(snakemake.input.val_logits),
+    zeroshot_logits=list(snakemake.input.zeroshot),
     knn=list(snakemake.input.knn),
     priors=list(snakemake.input.priors),
     true_counts=list(snakemake.input.true_counts),

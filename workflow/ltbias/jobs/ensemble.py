@@ -1,5 +1,6 @@
 """Rule `ensemble`: the backdoor-adjusted ensemble of every subset of backbones, with 95 %
-bootstrap intervals, paired comparisons, and fitted and prior-debiased variants."""
+bootstrap intervals, paired comparisons, fitted and prior-debiased variants, GLA's
+post-hoc adjustment, and each backbone's zero-shot accuracy by group."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def run(
     *,
     test_logits: Sequence[str | os.PathLike],
     val_logits: Sequence[str | os.PathLike],
+    zeroshot_logits: Sequence[str | os.PathLike],
     knn: Sequence[str | os.PathLike],
     priors: Sequence[str | os.PathLike],
     true_counts: Sequence[str | os.PathLike],
@@ -75,8 +77,11 @@ def run(
     log: str | os.PathLike | None = None,
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
-    `settings.backbones` order, as are `knn`, `priors` and the optional `true_counts`).
+    `settings.backbones` order, as are `zeroshot_logits` (test), `knn`, `priors` and the
+    optional `true_counts`).
 
+    Variants: `uniform`, `fitted`, `debiased` (lambda per member), `gla` (z - log q, GLA's
+    post-hoc adjustment, alone and inside every subset), and one `zero-shot` row per backbone.
     Writes `metrics.csv` (one row per subset and variant, intervals beside every accuracy),
     `comparisons.csv` (see `intervals.with_intervals`), `adjustments.json` (fitted weights
     and lambdas), `per_class.csv`, one D x P table per subset into `dxp_dir`, and the kNN
@@ -96,6 +101,11 @@ def run(
         counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}
     fitted = _adjustments(settings, val, val_labels, prior_of)
     fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
+    log_prior = {b: np.log(prior_of[b]).astype(np.float32) for b in backbones}
+    offsets = {
+        "debiased": {b: np.float32(fitted["debias_lambda"][b]) * log_prior[b] for b in backbones},
+        "gla": log_prior,
+    }
     evaluation = ensemble.evaluate_ensembles(
         backbones,
         test,
@@ -104,9 +114,15 @@ def run(
         priors=prior_of,
         true_counts=counts,
         p_fractions=fractions,
-        offsets={b: (fitted["debias_lambda"][b] * np.log(prior_of[b])).astype(np.float32) for b in backbones},
+        offsets=offsets,
         weights={name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
     )
+    for backbone, path in zip(backbones, zeroshot_logits, strict=True):
+        zero_shot = [caches.load_logits(path, test_csv, n_classes)[0]]
+        single = ensemble.evaluate_ensembles(
+            [backbone], zero_shot, labels, classes, priors=prior_of, true_counts=counts, p_fractions=fractions
+        )
+        evaluation = evaluation.with_rows(single, "zero-shot")
     cfg = settings.ensemble
     metrics, comparisons = intervals.with_intervals(
         evaluation, labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed

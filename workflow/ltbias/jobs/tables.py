@@ -1,4 +1,4 @@
-"""Rule `tables`: Table 6 and Table 8 of one dataset as CSV, Markdown and LaTeX."""
+"""Rule `tables`: Table 6, Table 8 and the zero-shot table of one dataset as CSV, Markdown and LaTeX."""
 
 from __future__ import annotations
 
@@ -39,9 +39,11 @@ def run(
     baselines_yaml: str | os.PathLike,
     table6: dict[str, str | os.PathLike],
     table8: dict[str, str | os.PathLike],
+    zeroshot: dict[str, str | os.PathLike],
     log: str | os.PathLike | None = None,
 ) -> None:
-    """Write both tables; `table6` and `table8` map each format (`csv`, `md`, `tex`) to a path."""
+    """Write the tables; `table6`, `table8` and `zeroshot` map each format (`csv`, `md`,
+    `tex`) to a path."""
     context.start(log)
     metrics = pd.read_csv(metrics_csv)
     published = (yaml.safe_load(Path(baselines_yaml).read_text(encoding="utf-8")) or {}).get(settings.dataset, {})
@@ -58,3 +60,5 @@ def run(
     t8 = tables.table8(metrics, backbones, settings.display_names, published.get("table8", []), comparisons)
     tables.write_table(t6, **table6, decimals=settings.decimals, exclude_from_best=["Reproduced - paper"])
     tables.write_table(t8, **table8, decimals=settings.decimals)
+    t0 = tables.zeroshot_table(metrics, backbones, settings.display_names)
+    tables.write_table(t0, **zeroshot, decimals=settings.decimals)
