@@ -314,7 +314,11 @@ def table_output(table, ext):
         caption=f"../report/{table}.rst",
         category="Tables",
         subcategory="{dataset}",
-        labels={"dataset": "{dataset}", "table": table.removeprefix("table"), "format": ext},
+        labels={
+            "dataset": "{dataset}",
+            "table": table.removeprefix("table"),
+            "format": ext,
+        },
     )
 
 
