@@ -40,7 +40,7 @@ def test_five_crop_logits_are_averaged_per_image(test_set, toy_preprocess):
     dataset = data.ManifestDataset(root, manifest, data.tte_transform(toy_preprocess, expand=24))
     crops, _ = dataset[0]
     assert crops.shape == (5, 3, 32, 32)
-    logits = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=4, tte=True)).logits
+    logits = inference.compute_logits(_Mean(), dataset, EvalConfig(batch_size=4)).logits
     expected = dataset[3][0].mean(dim=(2, 3)).mean(dim=0).numpy()
     np.testing.assert_allclose(logits[3], expected, rtol=1e-6)
     single = data.ManifestDataset(root, manifest, data.test_transform(toy_preprocess))

@@ -56,8 +56,9 @@ def test_transforms_and_five_crop_logits_of_a_paper_backbone(monkeypatch, tmp_pa
     for i in range(2):
         image.save(tmp_path / f"{i}.png")
     manifest = pd.DataFrame({"path": ["0.png", "1.png"], "label": [0, 2]})
-    evaluation = config.from_dict(config.EvalConfig, cfg["evaluation"] | {"tte": True, "batch_size": 2}, "evaluation")
-    dataset = inference.split_datasets(tmp_path, {"test": _write(manifest, tmp_path)}, preprocess, evaluation)["test"]
+    evaluation = config.from_dict(config.EvalConfig, cfg["evaluation"] | {"batch_size": 2}, "evaluation")
+    manifests = {"test": _write(manifest, tmp_path)}
+    dataset = inference.split_datasets(tmp_path, manifests, preprocess, evaluation, tte=True)["test"]
     outputs = inference.compute_logits(model, dataset, evaluation)
     assert outputs.info["precision"] == "fp32" and outputs.logits.dtype == np.float32
     with torch.no_grad():

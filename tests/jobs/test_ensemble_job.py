@@ -18,6 +18,7 @@ def _run(evaluated, out):
     ensemble.run(
         ensemble.Settings.from_params(json.dumps(settings)),
         test_logits=evaluated["logits"],
+        test_tte_logits=evaluated["logits"],
         val_logits=evaluated["val_logits"],
         zeroshot_logits=evaluated["knn"],  # any cache of the test split will do
         knn=evaluated["knn"],
@@ -38,6 +39,8 @@ def _run(evaluated, out):
 def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_path):
     _run(evaluated, tmp_path / "out")
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")
+    assert metrics["protocol"].value_counts().to_dict() == {"single": 12, "tte": 10}
+    metrics = metrics[metrics["protocol"] == "single"]
     singles = ["uniform", "debiased", "gla"]
     assert metrics["subset"].tolist() == ["a"] * 3 + ["b"] * 3 + ["a+b"] * 4 + ["a", "b"]
     assert metrics["variant"].tolist() == singles * 2 + ["uniform", "fitted", "debiased", "gla"] + ["zero-shot"] * 2

@@ -30,6 +30,7 @@ def _run(tmp_path, metrics, out):
         baselines_yaml=tmp_path / "baselines.yaml",
         table6=_paths(out, "t6"),
         table8=_paths(out, "t8"),
+        table8_tte=_paths(out, "t8_tte"),
         zeroshot=_paths(out, "t0"),
     )
 
@@ -55,7 +56,7 @@ def test_writes_exactly_the_paths_it_is_given(tmp_path):
     out = tmp_path / "out"
     _run(tmp_path, metrics, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.{e}" for t in ("t0", "t6", "t8") for e in ("csv", "md", "tex")
+        f"{t}.{e}" for t in ("t0", "t6", "t8", "t8_tte") for e in ("csv", "md", "tex")
     )
     t6 = pd.read_csv(out / "t6.csv").set_index("Method")
     assert t6.loc["Ours (reproduced)", "Epochs"] == 20 and t6.loc["X", "All"] == 40.0

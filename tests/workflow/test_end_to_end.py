@@ -9,23 +9,24 @@ from smk import copy_checkout, planned_jobs, snakemake
 
 def test_micro_run_writes_tables_and_figures(micro_run):
     results = micro_run / "results" / "toy"
-    for table in ("table6", "table8", "zeroshot"):
+    for table in ("table6", "table8", "table8_tte", "zeroshot"):
         for ext in ("csv", "md", "tex"):
             assert (results / "tables" / f"{table}.{ext}").stat().st_size > 0
     for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain"):
         assert (results / "figures" / f"{figure}.svg").read_text().startswith("<?xml")
     metrics = pd.read_csv(results / "ensembles" / "metrics.csv")
-    uniform = metrics[metrics["variant"] == "uniform"]
+    uniform = metrics[(metrics["variant"] == "uniform") & (metrics["protocol"] == "single")]
     assert uniform["subset"].tolist() == [
         "toy_a", "toy_b", "toy_c", "toy_a+toy_b", "toy_a+toy_c", "toy_b+toy_c", "toy_a+toy_b+toy_c"
     ]  # fmt: skip
-    variants = {"uniform": 7, "fitted": 4, "debiased": 7, "gla": 7, "zero-shot": 3}
+    variants = {"uniform": 14, "fitted": 8, "debiased": 14, "gla": 14, "zero-shot": 3}  # two protocols
     assert metrics.groupby("variant").size().to_dict() == variants
+    assert metrics.groupby("protocol").size().to_dict() == {"single": 28, "tte": 25}
     assert metrics[["all", "d_many", "d_medium", "d_few", "all_lo", "all_hi"]].notna().all().all()
     assert ((metrics["all_lo"] <= metrics["all"]) & (metrics["all"] <= metrics["all_hi"])).all()
     comparisons = pd.read_csv(results / "ensembles" / "comparisons.csv")
     full = comparisons[(comparisons["subset"] == "toy_a+toy_b+toy_c") & (comparisons["metric"] == "all")]
-    assert set(full["reference"]) == {"best single", "LIFT"}
+    assert set(full["reference"]) == {"best single", "LIFT"} and set(full["protocol"]) == {"single", "tte"}
     assert (full["p_value"].between(0, 1)).all()
     classes = pd.read_csv(results / "splits" / "classes.csv")
     assert set(classes["d_group"]) == {"D-Many", "D-Medium", "D-Few"}
@@ -35,6 +36,9 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     zeroshot = pd.read_csv(results / "tables" / "zeroshot.csv")
     assert zeroshot["Model"].tolist() == ["zero-shot", "fine-tuned (LIFT)"] * 3
     zs = metrics[metrics["variant"] == "zero-shot"].set_index("subset")
+    assert len(pd.read_csv(results / "tables" / "table8_tte.csv")) == 25
+    table6 = pd.read_csv(results / "tables" / "table6.csv")["Method"].tolist()
+    assert "Ours (reproduced, five-crop TTE)" in table6 and "Ours (reproduced)" in table6
     assert zeroshot["All"].iloc[0] == round(zs.loc["toy_a", "all"], 2)
     knn = pd.read_csv(results / "ensembles" / "knn.csv")
     assert knn["subset"].tolist() == ["toy_a", "toy_b", "toy_c"]

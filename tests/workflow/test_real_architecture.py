@@ -40,8 +40,12 @@ def test_vit_b16_from_a_local_checkpoint_on_a_folder_dataset(tmp_path):
     assert adapters == 12 * per_block
     assert checkpoint["state"]["head"]["weight"].shape == (4, 768)
     metrics = pd.read_csv(checkout / "results/tiny/ensembles/metrics.csv")
-    assert metrics["variant"].tolist() == ["uniform", "debiased", "gla", "zero-shot"]
+    single = metrics[metrics["protocol"] == "single"]
+    assert single["variant"].tolist() == ["uniform", "debiased", "gla", "zero-shot"]
+    assert metrics[metrics["protocol"] == "tte"]["variant"].tolist() == ["uniform", "debiased", "gla"]
     table6 = pd.read_csv(checkout / "results/tiny/tables/table6.csv")
-    assert table6["Method"].tolist() == ["LIFT (reproduced)", "Ours (reproduced)"]
+    assert table6["Method"].tolist() == [
+        "LIFT (reproduced)", "Ours (reproduced)", "LIFT (reproduced, five-crop TTE)", "Ours (reproduced, five-crop TTE)"
+    ]  # fmt: skip
     log = (checkout / "logs/finetune/tiny/vit.log").read_text()
     assert f"trainable {12 * per_block + 4 * 768}, frozen" in log  # nothing but adapters and head

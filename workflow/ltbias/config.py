@@ -146,11 +146,11 @@ class FinetuneConfig:
 
 @dataclass(frozen=True)
 class EvalConfig:
-    """Logit caching (method.md §4.6)."""
+    """Logit caching (method.md §4.6). The test split is cached under both protocols: one
+    centre crop and five-crop test-time ensembling."""
 
     batch_size: int = 512
-    tte: bool = False  # five-crop test-time ensembling
-    tte_expand: int = 24
+    tte_expand: int = 24  # TTE resizes to size + tte_expand (248 for 224) before its five crops
     knn_k: int = 200  # kNN feature probe of the fine-tuned model (method.md §6)
     knn_temperature: float = 0.1
     device: str = "auto"

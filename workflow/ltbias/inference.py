@@ -36,10 +36,14 @@ class Outputs:
 
 
 def split_datasets(
-    root: str | os.PathLike, manifests: dict[str, str | os.PathLike], preprocess: dict, cfg: EvalConfig
+    root: str | os.PathLike,
+    manifests: dict[str, str | os.PathLike],
+    preprocess: dict,
+    cfg: EvalConfig,
+    tte: bool = False,
 ) -> dict[str, ManifestDataset]:
-    """The evaluated splits under the test transform, or five-crop TTE with `cfg.tte`."""
-    transform = data.tte_transform(preprocess, cfg.tte_expand) if cfg.tte else data.test_transform(preprocess)
+    """The evaluated splits under the single-crop test transform, or five-crop TTE."""
+    transform = data.tte_transform(preprocess, cfg.tte_expand) if tte else data.test_transform(preprocess)
     return {split: ManifestDataset(root, pd.read_csv(path), transform) for split, path in manifests.items()}
 
 

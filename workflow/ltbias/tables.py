@@ -17,7 +17,7 @@ import pandas as pd
 from . import files
 from .subsets import subset_name
 
-__all__ = ["GROUP_COLUMNS", "VARIANT_NAMES", "table6", "table8", "write_table", "zeroshot_table"]
+__all__ = ["GROUP_COLUMNS", "PROTOCOLS", "VARIANT_NAMES", "table6", "table8", "write_table", "zeroshot_table"]
 
 # metrics.csv column -> table column, in table order
 GROUP_COLUMNS = {
@@ -54,7 +54,16 @@ def _values(row: pd.Series | dict, columns: dict[str, str]) -> dict:
     return values
 
 
-def _row(metrics: pd.DataFrame, subset: str) -> pd.Series:
+PROTOCOLS = {"single": "", "tte": ", five-crop TTE"}  # the test protocols, as Table 6 names them
+
+
+def _protocol(metrics: pd.DataFrame, protocol: str) -> pd.DataFrame:
+    """The rows of one test protocol (all rows of metrics that have no protocol column)."""
+    return metrics[metrics["protocol"] == protocol] if "protocol" in metrics else metrics
+
+
+def _row(metrics: pd.DataFrame, subset: str, protocol: str = "single") -> pd.Series:
+    metrics = _protocol(metrics, protocol)
     if "variant" in metrics:
         metrics = metrics[metrics["variant"] == "uniform"]
     match = metrics[metrics["subset"] == subset]
@@ -72,7 +81,8 @@ def table6(
     paper: dict | None = None,
 ) -> pd.DataFrame:
     """Published baselines, then LIFT (reproduced) = `lift_backbone` alone and Ours
-    (reproduced) = all `backbones`; with `paper`, the paper's row and reproduced - paper.
+    (reproduced) = all `backbones`, under each test protocol in the metrics (one centre crop;
+    five-crop TTE); with `paper`, the paper's row and reproduced - paper for each protocol.
 
     `epochs` are each backbone's fine-tuning epochs: LIFT's row shows its backbone's, Ours
     the longest of its members'. `baselines` and `paper` entries carry `method`, `epochs`
@@ -80,18 +90,23 @@ def table6(
     """
     columns = _value_columns(metrics)
     records = [{"Method": b["method"], "Epochs": b.get("epochs"), **_values(b, columns)} for b in baselines]
-    ours = _row(metrics, subset_name(backbones))
-    reproduced = [
-        ("LIFT (reproduced)", _row(metrics, lift_backbone), epochs[lift_backbone]),
-        ("Ours (reproduced)", ours, max(epochs[b] for b in backbones)),
-    ]
-    for method, row, trained in reproduced:
-        records.append({"Method": method, "Epochs": trained, **_values(row, columns)})
+    protocols = [p for p in PROTOCOLS if p in set(metrics["protocol"])] if "protocol" in metrics else ["single"]
+    ours = {p: _row(metrics, subset_name(backbones), p) for p in protocols}
+    for protocol in protocols:
+        reproduced = [
+            ("LIFT", _row(metrics, lift_backbone, protocol), epochs[lift_backbone]),
+            ("Ours", ours[protocol], max(epochs[b] for b in backbones)),
+        ]
+        for method, row, trained in reproduced:
+            name = f"{method} (reproduced{PROTOCOLS[protocol]})"
+            records.append({"Method": name, "Epochs": trained, **_values(row, columns)})
     if paper is not None:
         published = {v: paper.get(k) for k, v in columns.items()}
         records.append({"Method": "Ours (paper)", "Epochs": paper.get("epochs"), **published})
-        delta = {v: (ours[k] - published[v] if published[v] is not None else None) for k, v in columns.items()}
-        records.append({"Method": "Reproduced - paper", "Epochs": None, **delta})
+        for protocol in protocols:
+            row = ours[protocol]
+            delta = {v: (row[k] - published[v] if published[v] is not None else None) for k, v in columns.items()}
+            records.append({"Method": f"Reproduced{PROTOCOLS[protocol]} - paper", "Epochs": None, **delta})
     frame = pd.DataFrame(records)
     return frame.astype({"Epochs": "Int64"})
 
@@ -102,6 +117,7 @@ def table8(
     display_names: dict[str, str],
     paper_rows: Sequence[dict] = (),
     comparisons: pd.DataFrame | None = None,
+    protocol: str = "single",
 ) -> pd.DataFrame:
     """One row per subset and P(c) variant, grouped by M: a check-mark column per backbone,
     the variant, the group columns with intervals, and, from `comparisons`, the gain in
@@ -109,11 +125,14 @@ def table8(
 
     `paper_rows` entries name their `backbones` (keys of this config) and carry published
     `d_many`, `d_medium`, `d_few`; they fill `<group> (paper)` columns beside the uniform rows.
+    Rows and comparisons are those of one test `protocol`.
     """
+    metrics = _protocol(metrics, protocol)
     columns = _value_columns(metrics, include_all=False)
     paper = {subset_name([b for b in backbones if b in r["backbones"]]): r for r in paper_rows}
     gains = {}
     if comparisons is not None and len(comparisons):
+        comparisons = _protocol(comparisons, protocol)
         best = comparisons[(comparisons["reference"] == "best single") & (comparisons["metric"] == "all")]
         gains = {(r.subset, r.variant): r for r in best.itertuples()}
     order = {v: i for i, v in enumerate(VARIANT_NAMES)}
@@ -148,6 +167,7 @@ def table8(
 def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_names: dict[str, str]) -> pd.DataFrame:
     """Each backbone's zero-shot accuracy beside its fine-tuned (LIFT) accuracy, over all
     classes, the D-groups and the P-groups, with intervals: the paper's motivating evidence."""
+    metrics = _protocol(metrics, "single")
     columns = _value_columns(metrics)
     records = []
     for backbone in backbones:

@@ -29,7 +29,7 @@ DATASETS = list(config["datasets"])
 BACKBONES = list(config["backbones"])
 SPLITS = ["train", "val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
-TABLES = ["table6", "table8", "zeroshot"]
+TABLES = ["table6", "table8", "table8_tte", "zeroshot"]
 TABLE_FORMATS = ["csv", "md", "tex"]
 FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain"]
 

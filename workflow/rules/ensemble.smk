@@ -34,6 +34,11 @@ rule ensemble:
             dataset=wc.dataset,
             backbone=dataset_backbones(wc.dataset),
         ),
+        tte_logits=lambda wc: expand(
+            "results/{dataset}/logits/{backbone}/test_tte.npz",
+            dataset=wc.dataset,
+            backbone=dataset_backbones(wc.dataset),
+        ),
         val_logits=lambda wc: expand(
             "results/{dataset}/logits/{backbone}/val.npz",
             dataset=wc.dataset,

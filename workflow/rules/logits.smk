@@ -12,6 +12,7 @@ rule logits:
     output:
         val="results/{dataset}/logits/{backbone}/val.npz",
         test="results/{dataset}/logits/{backbone}/test.npz",
+        test_tte="results/{dataset}/logits/{backbone}/test_tte.npz",
         knn="results/{dataset}/logits/{backbone}/knn_test.npz",
         provenance="results/{dataset}/logits/{backbone}/provenance.json",
     log:

@@ -10,6 +10,7 @@ from ltbias.jobs import ensemble
 ensemble.run(
     ensemble.Settings.from_params(snakemake.params.settings),
     test_logits=list(snakemake.input.logits),
+    test_tte_logits=list(snakemake.input.tte_logits),
     val_logits=list(snakemake.input.val_logits),
     zeroshot_logits=list(snakemake.input.zeroshot),
     knn=list(snakemake.input.knn),

@@ -18,6 +18,7 @@ logits.run(
     test_csv=snakemake.input.test,
     val_logits=snakemake.output.val,
     test_logits=snakemake.output.test,
+    test_tte_logits=snakemake.output.test_tte,
     knn=snakemake.output.knn,
     provenance_json=snakemake.output.provenance,
     log=snakemake.log[0],

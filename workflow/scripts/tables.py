@@ -14,6 +14,7 @@ tables.run(
     baselines_yaml=snakemake.input.baselines,
     table6={ext: snakemake.output[f"table6_{ext}"] for ext in snakemake.params.formats},
     table8={ext: snakemake.output[f"table8_{ext}"] for ext in snakemake.params.formats},
+    table8_tte={ext: snakemake.output[f"table8_tte_{ext}"] for ext in snakemake.params.formats},
     zeroshot={ext: snakemake.output[f"zeroshot_{ext}"] for ext in snakemake.params.formats},
     log=snakemake.log[0],
 )

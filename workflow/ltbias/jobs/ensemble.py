@@ -60,6 +60,7 @@ def run(
     settings: Settings,
     *,
     test_logits: Sequence[str | os.PathLike],
+    test_tte_logits: Sequence[str | os.PathLike],
     val_logits: Sequence[str | os.PathLike],
     zeroshot_logits: Sequence[str | os.PathLike],
     knn: Sequence[str | os.PathLike],
@@ -77,12 +78,14 @@ def run(
     log: str | os.PathLike | None = None,
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
-    `settings.backbones` order, as are `zeroshot_logits` (test), `knn`, `priors` and the
-    optional `true_counts`).
+    `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test), `knn`,
+    `priors` and the optional `true_counts`).
 
     Variants: `uniform`, `fitted`, `debiased` (lambda per member), `gla` (z - log q, GLA's
-    post-hoc adjustment, alone and inside every subset), and one `zero-shot` row per backbone.
-    Writes `metrics.csv` (one row per subset and variant, intervals beside every accuracy),
+    post-hoc adjustment, alone and inside every subset), and one `zero-shot` row per backbone
+    (single crop). Protocols: `single` (one centre crop) and `tte` (five-crop TTE); the
+    adjustments are fitted once, on the single-crop val logits.
+    Writes `metrics.csv` (one row per subset, variant and protocol, intervals beside every accuracy),
     `comparisons.csv` (see `intervals.with_intervals`), `adjustments.json` (fitted weights
     and lambdas), `per_class.csv`, one D x P table per subset into `dxp_dir`, and the kNN
     probe of each backbone as `knn.csv` (one row per backbone; P-groups by its own prior).
@@ -93,7 +96,6 @@ def run(
     n_classes = len(classes)
     labels = pd.read_csv(test_csv)["label"].to_numpy()
     val_labels = pd.read_csv(val_csv)["label"].to_numpy()
-    test = [caches.load_logits(path, test_csv, n_classes)[0] for path in test_logits]
     val = {b: caches.load_logits(p, val_csv, n_classes)[0] for b, p in zip(backbones, val_logits, strict=True)}
     prior_of = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, priors, strict=True)}
     counts = None  # only toy backbones on the toy world know their pretraining counts
@@ -106,27 +108,28 @@ def run(
         "debiased": {b: np.float32(fitted["debias_lambda"][b]) * log_prior[b] for b in backbones},
         "gla": log_prior,
     }
-    evaluation = ensemble.evaluate_ensembles(
-        backbones,
-        test,
-        labels,
-        classes,
-        priors=prior_of,
-        true_counts=counts,
-        p_fractions=fractions,
-        offsets=offsets,
-        weights={name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
-    )
-    for backbone, path in zip(backbones, zeroshot_logits, strict=True):
-        zero_shot = [caches.load_logits(path, test_csv, n_classes)[0]]
-        single = ensemble.evaluate_ensembles(
-            [backbone], zero_shot, labels, classes, priors=prior_of, true_counts=counts, p_fractions=fractions
-        )
-        evaluation = evaluation.with_rows(single, "zero-shot")
+    weights = {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()}
+    common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions}
     cfg = settings.ensemble
-    metrics, comparisons = intervals.with_intervals(
-        evaluation, labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed
-    )
+    metrics, comparisons = [], []
+    for protocol, paths in (("single", test_logits), ("tte", test_tte_logits)):
+        logits = [caches.load_logits(path, test_csv, n_classes)[0] for path in paths]
+        evaluation = ensemble.evaluate_ensembles(
+            backbones, logits, labels, classes, offsets=offsets, weights=weights, **common
+        )
+        if protocol == "single":
+            for backbone, path in zip(backbones, zeroshot_logits, strict=True):
+                zero_shot = [caches.load_logits(path, test_csv, n_classes)[0]]
+                member = ensemble.evaluate_ensembles([backbone], zero_shot, labels, classes, **common)
+                evaluation = evaluation.with_rows(member, "zero-shot")
+            per_class, dxp = evaluation.per_class, evaluation.dxp
+        rows, compared = intervals.with_intervals(
+            evaluation, labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed
+        )
+        rows.insert(2, "protocol", protocol)
+        compared.insert(2, "protocol", protocol)
+        metrics.append(rows)
+        comparisons.append(compared)
     knn_rows = []
     for backbone, path in zip(backbones, knn, strict=True):
         votes, _ = caches.load_logits(path, test_csv, n_classes)
@@ -135,10 +138,10 @@ def run(
         )
         knn_rows.append(probe.metrics.drop(columns=["variant", "ece"]))
     files.save_csv(knn_csv, pd.concat(knn_rows, ignore_index=True))
-    files.save_csv(metrics_csv, metrics)
-    files.save_csv(comparisons_csv, comparisons)
+    files.save_csv(metrics_csv, pd.concat(metrics, ignore_index=True))
+    files.save_csv(comparisons_csv, pd.concat(comparisons, ignore_index=True))
     files.save_json(adjustments_json, fitted)
-    files.save_csv(per_class_csv, evaluation.per_class)
+    files.save_csv(per_class_csv, per_class)
     with files.atomic_dir(dxp_dir) as folder:
-        for subset, table in evaluation.dxp.items():
+        for subset, table in dxp.items():
             files.save_csv(Path(folder) / f"{subset}.csv", table)

@@ -54,7 +54,7 @@ def run(
     classes for both.
     """
     context.start(log)
-    metrics = pd.read_csv(metrics_csv).query("variant == 'uniform'")
+    metrics = pd.read_csv(metrics_csv).query("variant == 'uniform' and protocol == 'single'")
     per_class = pd.read_csv(per_class_csv)
     backbones, names = settings.backbones, settings.display_names
     full = subset_name(backbones)

@@ -1,4 +1,5 @@
-"""Rule `logits`: a fine-tuned backbone's raw logits on val and test, and its kNN probe."""
+"""Rule `logits`: a fine-tuned backbone's raw logits on val and test (test under both
+protocols: one centre crop and five-crop TTE), and its kNN probe."""
 
 from __future__ import annotations
 
@@ -35,24 +36,34 @@ def run(
     test_csv: str | os.PathLike,
     val_logits: str | os.PathLike,
     test_logits: str | os.PathLike,
+    test_tte_logits: str | os.PathLike,
     knn: str | os.PathLike,
     provenance_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> None:
-    """Cache the raw logits (no LA offset) of the fine-tuned model on val and test, and the
-    test split's kNN votes with the val features as memory (method.md §6)."""
+    """Cache the raw logits (no LA offset) of the fine-tuned model on val and test (single
+    crop), on test with five-crop TTE, and the test split's kNN votes with the val features
+    as memory (method.md §6)."""
     job = context.start(log)
     runtime.set_threads(threads)
     cfg = settings.evaluation
     model, meta = models.load_finetuned(checkpoint, weights)
-    datasets = inference.split_datasets(root, {"val": val_csv, "test": test_csv}, meta["backbone"]["preprocess"], cfg)
+    preprocess = meta["backbone"]["preprocess"]
+    datasets = inference.split_datasets(root, {"val": val_csv, "test": test_csv}, preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
     val, test = (inference.compute_logits(model, d, cfg, workers, features=True) for d in datasets.values())
+    tte = inference.compute_logits(
+        model, inference.split_datasets(root, {"test": test_csv}, preprocess, cfg, tte=True)["test"], cfg, workers
+    )
     caches.save_logits(val_logits, val.logits, val.labels)
     caches.save_logits(test_logits, test.logits, test.labels)
+    caches.save_logits(test_tte_logits, tte.logits, tte.labels)
     votes = metrics.knn_scores(
         val.features, val.labels, test.features, val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
     )
     caches.save_logits(knn, votes, test.labels)
-    files.save_json(provenance_json, job.record(settings.as_dict(), splits={"val": val.info, "test": test.info}))
+    files.save_json(
+        provenance_json,
+        job.record(settings.as_dict(), splits={"val": val.info, "test": test.info, "test_tte": tte.info}),
+    )
