@@ -85,9 +85,12 @@ def _member(path: Path, f: BinaryIO, mapped: mmap.mmap, info: zipfile.ZipInfo) -
 
 
 def load_logits(
-    path: str | os.PathLike, manifest_path: str | os.PathLike, n_classes: int
+    path: str | os.PathLike, manifest_path: str | os.PathLike, n_classes: int, labels: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read and verify a cache written by `save_logits` for the split `manifest_path`.
+
+    `labels`, when given, are the manifest's labels already read by the caller (a job that
+    checks many caches against one manifest reads it once); errors still name the manifest.
 
     Returns `(logits (N, C) float32, labels (N,) int64)`, memory-mapped read-only, so that
     subsets of many large caches can be evaluated without holding them all in memory.
@@ -100,19 +103,20 @@ def load_logits(
                 infos = {info.filename: info for info in archive.infolist()}
             if set(infos) != set(_MEMBERS):
                 raise InconsistentLogitsError(f"members {sorted(infos)}, expected {sorted(_MEMBERS)}")
-            logits, labels = (_member(path, f, mapped, infos[name]) for name in _MEMBERS)
+            logits, cached_labels = (_member(path, f, mapped, infos[name]) for name in _MEMBERS)
     except InconsistentLogitsError as err:
         raise InconsistentLogitsError(f"{where}: {err}") from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, struct.error) as err:
         raise InconsistentLogitsError(f"{where}: not a readable cache ({type(err).__name__}: {err})") from None
-    _check_against_manifest(where, logits, labels, manifest_path, n_classes)
-    return logits, labels
+    if labels is None:
+        labels = pd.read_csv(manifest_path)["label"].to_numpy()
+    _check_against_manifest(where, logits, cached_labels, np.asarray(labels, dtype=np.int64), n_classes)
+    return logits, cached_labels
 
 
 def _check_against_manifest(
-    where: str, logits: np.ndarray, labels: np.ndarray, manifest_path: str | os.PathLike, n_classes: int
+    where: str, logits: np.ndarray, labels: np.ndarray, expected: np.ndarray, n_classes: int
 ) -> None:
-    expected = pd.read_csv(manifest_path)["label"].to_numpy(dtype=np.int64)
     if logits.shape[0] != len(expected):
         raise InconsistentLogitsError(f"{where}: {logits.shape[0]} rows, the manifest has {len(expected)}")
     if labels.shape[0] != logits.shape[0]:

@@ -96,7 +96,9 @@ def run(
     n_classes = len(classes)
     labels = pd.read_csv(test_csv)["label"].to_numpy()
     val_labels = pd.read_csv(val_csv)["label"].to_numpy()
-    val = {b: caches.load_logits(p, val_csv, n_classes)[0] for b, p in zip(backbones, val_logits, strict=True)}
+    val = {
+        b: caches.load_logits(p, val_csv, n_classes, val_labels)[0] for b, p in zip(backbones, val_logits, strict=True)
+    }
     prior_of = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, priors, strict=True)}
     counts = None  # only toy backbones on the toy world know their pretraining counts
     if true_counts:
@@ -113,13 +115,13 @@ def run(
     cfg = settings.ensemble
     metrics, comparisons = [], []
     for protocol, paths in (("single", test_logits), ("tte", test_tte_logits)):
-        logits = [caches.load_logits(path, test_csv, n_classes)[0] for path in paths]
+        logits = [caches.load_logits(path, test_csv, n_classes, labels)[0] for path in paths]
         evaluation = ensemble.evaluate_ensembles(
             backbones, logits, labels, classes, offsets=offsets, weights=weights, **common
         )
         if protocol == "single":
             for backbone, path in zip(backbones, zeroshot_logits, strict=True):
-                zero_shot = [caches.load_logits(path, test_csv, n_classes)[0]]
+                zero_shot = [caches.load_logits(path, test_csv, n_classes, labels)[0]]
                 member = ensemble.evaluate_ensembles([backbone], zero_shot, labels, classes, **common)
                 evaluation = evaluation.with_rows(member, "zero-shot")
             per_class, dxp = evaluation.per_class, evaluation.dxp
@@ -132,7 +134,7 @@ def run(
         comparisons.append(compared)
     knn_rows = []
     for backbone, path in zip(backbones, knn, strict=True):
-        votes, _ = caches.load_logits(path, test_csv, n_classes)
+        votes, _ = caches.load_logits(path, test_csv, n_classes, labels)
         probe = ensemble.evaluate_ensembles(
             [backbone], [votes], labels, classes, priors=prior_of, p_fractions=fractions
         )
