@@ -94,11 +94,11 @@ def test_vit_b16_trains_exactly_the_adapters_and_head(vit_b16):
 
 def test_vit_b16_two_training_steps(vit_b16):
     optimizer = torch.optim.SGD(vit_b16.trainable_parameters(), lr=0.01, momentum=0.9)
-    prior = train.log_prior(torch.arange(1, 1001).numpy())
+    offset = train.logit_offset(torch.arange(1, 1001).numpy(), tau=1.0)
     images, labels = torch.randn(2, 3, 224, 224), torch.tensor([3, 999])
     for _ in range(2):
         optimizer.zero_grad()
-        loss = train.logit_adjusted_loss(vit_b16(images), labels, prior, 1.0)
+        loss = train.logit_adjusted_loss(vit_b16(images), labels, offset)
         assert torch.isfinite(loss)
         loss.backward()
         adapter_grads = [p.grad for p in vit_b16.adapters.parameters()]

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import softmax
 
@@ -50,3 +51,16 @@ def test_p_groups_by_rank_thirds():
     ]  # fmt: skip
     forty = prior.p_groups(np.linspace(1, 2, 40))
     assert [(forty == g).sum() for g in prior.P_GROUPS] == [13, 13, 14]  # GLA: C//3, C//3, rest
+
+
+def test_load_prior_checks_the_classes_and_the_simplex(tmp_path):
+    classes = pd.DataFrame({"label": [0, 1, 2], "class_name": ["a", "b", "c"]})
+    path = tmp_path / "prior.csv"
+    classes.assign(prior=[0.5, 0.3, 0.2]).to_csv(path, index=False)
+    assert prior.load_prior(path, classes).tolist() == [0.5, 0.3, 0.2]
+    classes.iloc[:2].assign(prior=[0.5, 0.5]).to_csv(path, index=False)
+    with pytest.raises(prior.InconsistentPriorError, match="2 labels that differ from the dataset's 3 classes"):
+        prior.load_prior(path, classes)
+    classes.assign(prior=[0.5, 0.5, 0.5]).to_csv(path, index=False)
+    with pytest.raises(prior.InconsistentPriorError, match=r"prior.csv: the prior is not positive and summing to 1"):
+        prior.load_prior(path, classes)

@@ -9,15 +9,29 @@ from ltbias import data, splits, toyworld, train
 from ltbias.config import FinetuneConfig
 
 
+def _cross_entropy(z: list[float], label: int) -> float:
+    return -(z[label] - math.log(sum(math.exp(v) for v in z)))
+
+
 def test_logit_adjusted_loss_matches_hand_computation():
     logits = torch.tensor([[2.0, 0.0, -1.0]])
     counts = np.array([80, 15, 5])
-    loss = train.logit_adjusted_loss(logits, torch.tensor([1]), train.log_prior(counts), tau=1.0)
+    loss = train.logit_adjusted_loss(logits, torch.tensor([1]), train.logit_offset(counts, tau=1.0))
     z = [2.0 + math.log(0.8 + 1e-9), 0.0 + math.log(0.15 + 1e-9), -1.0 + math.log(0.05 + 1e-9)]
-    expected = -(z[1] - math.log(sum(math.exp(v) for v in z)))
-    assert loss.item() == pytest.approx(expected, rel=1e-6)
-    plain = train.logit_adjusted_loss(logits, torch.tensor([1]), train.log_prior(counts), tau=0.0)
+    assert loss.item() == pytest.approx(_cross_entropy(z, 1), rel=1e-6)
+    plain = train.logit_adjusted_loss(logits, torch.tensor([1]), train.logit_offset(counts, tau=0.0))
     assert plain.item() == pytest.approx(torch.nn.functional.cross_entropy(logits, torch.tensor([1])).item())
+
+
+def test_gla_train_loss_adds_the_pretraining_prior():
+    """GLA-Train: CE(z + tau log pi_s + log pi_p), computed by hand."""
+    logits = torch.tensor([[2.0, 0.0, -1.0]])
+    counts, pretrain = np.array([80, 15, 5]), np.array([0.2, 0.3, 0.5])
+    offset = train.logit_offset(counts, tau=0.5, pretrain_prior=pretrain)
+    loss = train.logit_adjusted_loss(logits, torch.tensor([2]), offset)
+    raw = [2.0, 0.0, -1.0]
+    z = [v + 0.5 * math.log(n / 100 + 1e-9) + math.log(q + 1e-9) for v, n, q in zip(raw, counts, pretrain, strict=True)]
+    assert loss.item() == pytest.approx(_cross_entropy(z, 2), rel=1e-6)
 
 
 @pytest.fixture
@@ -29,9 +43,11 @@ def toy_train_set(tmp_path, small_world, toy_preprocess):
     return dataset, np.bincount(manifest["label"])
 
 
-def _fit(model, dataset, counts, tmp_path, **overrides):
+def _fit(model, dataset, counts, tmp_path, pretrain_prior=None, **overrides):
     cfg = FinetuneConfig(**({"epochs": 3, "batch_size": 16, "lr": 0.05, "checkpoint_every_steps": 0} | overrides))
-    return train.fit(model, dataset, counts, cfg, state_path=tmp_path / "state.pt", fingerprint="f")
+    return train.fit(
+        model, dataset, counts, cfg, state_path=tmp_path / "state.pt", fingerprint="f", pretrain_prior=pretrain_prior
+    )
 
 
 def test_cosine_schedule_steps_once_per_epoch(toy_classifier, toy_train_set, tmp_path):
@@ -79,6 +95,28 @@ def test_fit_is_deterministic_and_changes_only_trainable_parts(
     for k, v in a.visual.state_dict().items():
         if k in frozen_before:
             assert torch.equal(v, frozen_before[k]), k
+
+
+def test_fit_trains_with_the_pretraining_prior_it_is_given(
+    toy_train_set, tmp_path, toy_weights, toy_preprocess, small_world
+):
+    """A uniform pre-training prior shifts every logit equally, which CE ignores: same model
+    as LA. A skewed one changes the training."""
+    from ltbias import backbones, models
+
+    def trained(pretrain_prior, folder):
+        torch.manual_seed(0)
+        clip = backbones.load_clip("ltbias-toy-vit", toy_weights, toy_preprocess)
+        model = models.build_classifier(clip, "ltbias-toy-vit", small_world.class_names, "a photo of a {}.", 25.0)
+        _fit(model, dataset, counts, tmp_path / folder, pretrain_prior, epochs=1)
+        return model.head.weight.detach()
+
+    dataset, counts = toy_train_set
+    n_classes = len(counts)
+    la = trained(None, "la")
+    assert torch.allclose(trained(np.full(n_classes, 1 / n_classes), "uniform"), la, atol=1e-5)
+    skewed = np.geomspace(1, 1e-3, n_classes)
+    assert not torch.allclose(trained(skewed / skewed.sum(), "skewed"), la, atol=1e-3)
 
 
 def test_non_finite_loss_names_epoch_and_step(toy_classifier, toy_train_set, tmp_path):

@@ -22,7 +22,7 @@ SETTINGS = {
 }
 
 
-def run(workdir: Path, settings: dict, checkpoint: Path) -> None:
+def run(workdir: Path, settings: dict, checkpoint: Path, pretrain_prior: Path | None = None) -> None:
     """The finetune job on the inputs in `workdir`; history and provenance beside `checkpoint`."""
     finetune.run(
         finetune.Settings.from_params(json.dumps(settings), "finetune"),
@@ -34,6 +34,7 @@ def run(workdir: Path, settings: dict, checkpoint: Path) -> None:
         checkpoint=checkpoint,
         history=checkpoint.with_suffix(".history.json"),
         provenance_json=checkpoint.with_suffix(".provenance.json"),
+        pretrain_prior=pretrain_prior,
     )
 
 

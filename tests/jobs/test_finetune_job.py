@@ -159,6 +159,18 @@ def test_a_corrupt_state_is_moved_aside_and_the_job_succeeds(workdir, reference,
     _assert_same_weights(checkpoint, reference)
 
 
+def test_the_gla_train_loss_needs_a_prior_and_the_la_loss_refuses_one(workdir, tmp_path):
+    gla = SETTINGS | {"finetune": SETTINGS["finetune"] | {"loss": "gla"}}
+    with pytest.raises(ValueError, match=r"finetune\.loss: 'gla' needs the backbone's estimated prior"):
+        run(workdir, gla, tmp_path / "gla.pt")
+    classes = pd.read_csv(workdir / "classes.csv")
+    prior = tmp_path / "prior.csv"
+    classes[["label", "class_name"]].assign(prior=1 / len(classes)).to_csv(prior, index=False)
+    with pytest.raises(ValueError, match=r"finetune\.loss: 'la' takes no pre-training prior"):
+        run(workdir, SETTINGS, tmp_path / "la.pt", pretrain_prior=prior)
+    assert not list(tmp_path.glob("*.pt"))
+
+
 def test_corrupt_jpeg_is_named_and_can_be_skipped(workdir, tmp_path):
     shutil.copytree(workdir, tmp_path / "job")
     job = tmp_path / "job"

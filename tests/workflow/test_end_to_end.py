@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from smk import copy_checkout, planned_jobs, snakemake
@@ -78,3 +79,33 @@ def test_report_contains_the_tables(finished_copy):
     assert result.returncode == 0, result.stderr[-3000:]
     html = (finished_copy / "report.html").read_text(encoding="utf-8", errors="replace")
     assert "table6.csv" in html and "table8.csv" in html and "dxp_gain.svg" in html
+
+
+def test_table3_fine_tunes_the_lift_backbone_once_more_with_gla_train(finished_copy):
+    args = ("table3", "--configfile", "tests/config/micro.yaml")
+    planned = snakemake(finished_copy, *args, "--dry-run")
+    assert planned_jobs(planned) == {"gla_train": 1, "gla_train_logits": 1, "gla_tables": 1, "table3": 1}
+    result = snakemake(finished_copy, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = finished_copy / "results" / "toy"
+    provenance = json.loads((results / "gla_train/toy_a/provenance.json").read_text())
+    assert provenance["config"]["finetune"]["loss"] == "gla"
+    table3 = pd.read_csv(results / "tables" / "table3.csv")
+    assert table3["Method"].tolist() == ["LA", "GLA-Train", "GLA post-hoc"] * 2
+    assert table3["Test"].tolist() == ["one crop"] * 3 + ["five-crop TTE"] * 3
+    metrics = pd.read_csv(results / "ensembles" / "metrics.csv").query("subset == 'toy_a'")
+    for method, variant, protocol, test in [
+        ("LA", "uniform", "single", "one crop"),
+        ("GLA post-hoc", "gla", "single", "one crop"),
+        ("LA", "uniform", "tte", "five-crop TTE"),
+    ]:
+        expected = metrics[(metrics["variant"] == variant) & (metrics["protocol"] == protocol)]
+        shown = table3[(table3["Method"] == method) & (table3["Test"] == test)]
+        expected, shown = expected[["all", "p_few", "d_few"]], shown[["All", "P-Few", "D-Few"]]
+        assert shown.to_numpy().tolist() == expected.round(2).to_numpy().tolist(), method
+    table4 = pd.read_csv(results / "tables" / "table4.csv")
+    assert table4["Method"].tolist() == ["LA", "GLA-Train"]
+    knn = pd.read_csv(results / "ensembles" / "knn.csv").set_index("subset")
+    assert table4.loc[0, "All"] == round(knn.loc["toy_a", "all"], 2)
+    la = np.load(results / "logits/toy_a/test.npz")["logits"]
+    assert not np.allclose(np.load(results / "gla_train/toy_a/logits/test.npz")["logits"], la)

@@ -19,6 +19,7 @@ import yaml
 
 __all__ = [
     "LIST_FORMATS",
+    "LOSSES",
     "EnsembleConfig",
     "EvalConfig",
     "FinetuneConfig",
@@ -37,6 +38,7 @@ T = TypeVar("T")
 # `datasets.<name>.lists.format` -> the list key that names the classes
 LIST_FORMATS = {"plain": "classnames", "inat2018": "categories"}
 WEIGHT_KINDS = ("tag", "file", "toy")
+LOSSES = ("la", "gla")  # `finetune.loss`: gla also needs the backbone's estimated pre-training prior
 
 
 def weights_kind(weights: dict) -> str:
@@ -124,6 +126,7 @@ class FinetuneConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     la_tau: float = 1.0  # logit-adjustment multiplier, training loss only
+    loss: str = "la"  # la: CE(z + tau log pi_s); gla: + log pi_p, the estimated pre-training prior (GLA-Train)
     head_scale: float = 25.0  # cosine classifier scale
     bottleneck: int | None = None  # None: the 2^floor(log2(C/2L)) rule
     crop_scale: tuple[float, float] = (0.08, 1.0)  # RandomResizedCrop scale range
@@ -142,6 +145,8 @@ class FinetuneConfig:
             raise ValueError(f"bottleneck: must be >= 1 or null, got {self.bottleneck}")
         _ordered_range(self, "crop_scale", "crop_ratio")
         _check_device(self.device)
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss: {self.loss!r} is not one of {list(LOSSES)}")
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,38 @@ softmax(w) and solved with SciPy's L-BFGS-B, with analytic gradients.
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import brentq, minimize
 from scipy.special import log_softmax, softmax
 
-__all__ = ["P_GROUPS", "calibrate_temperature", "estimate_prior", "p_groups"]
+__all__ = ["P_GROUPS", "InconsistentPriorError", "calibrate_temperature", "estimate_prior", "load_prior", "p_groups"]
 
 logger = logging.getLogger(__name__)
 
 P_GROUPS = ("P-Many", "P-Medium", "P-Few")
+
+
+class InconsistentPriorError(ValueError):
+    """A prior file does not describe the dataset's classes as a probability vector."""
+
+
+def load_prior(path: str | os.PathLike, classes: pd.DataFrame) -> np.ndarray:
+    """The `prior` column of `path` (written by the estimate_prior job), checked against the
+    dataset's `classes` (same labels in the same order) and for being a probability vector."""
+    table = pd.read_csv(path)
+    if "prior" not in table or "label" not in table:
+        raise InconsistentPriorError(f"{path}: expected columns label, prior; got {table.columns.tolist()}")
+    if table["label"].tolist() != classes["label"].tolist():
+        raise InconsistentPriorError(
+            f"{path}: {len(table)} labels that differ from the dataset's {len(classes)} classes"
+        )
+    values = table["prior"].to_numpy(dtype=np.float64)
+    if not (np.isfinite(values).all() and (values > 0).all() and abs(values.sum() - 1) < 1e-4):
+        raise InconsistentPriorError(f"{path}: the prior is not positive and summing to 1 (sum {values.sum():.6g})")
+    return values
 
 
 def calibrate_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float, float] = (1e-3, 1e3)) -> float:

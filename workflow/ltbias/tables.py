@@ -17,7 +17,16 @@ import pandas as pd
 from . import files
 from .subsets import subset_name
 
-__all__ = ["GROUP_COLUMNS", "PROTOCOLS", "VARIANT_NAMES", "table6", "table8", "write_table", "zeroshot_table"]
+__all__ = [
+    "GROUP_COLUMNS",
+    "PROTOCOLS",
+    "VARIANT_NAMES",
+    "method_table",
+    "table6",
+    "table8",
+    "write_table",
+    "zeroshot_table",
+]
 
 # metrics.csv column -> table column, in table order
 GROUP_COLUMNS = {
@@ -55,6 +64,7 @@ def _values(row: pd.Series | dict, columns: dict[str, str]) -> dict:
 
 
 PROTOCOLS = {"single": "", "tte": ", five-crop TTE"}  # the test protocols, as Table 6 names them
+TEST_NAMES = {"single": "one crop", "tte": "five-crop TTE"}  # as Tables 3 and 4 name them
 
 
 def _protocol(metrics: pd.DataFrame, protocol: str) -> pd.DataFrame:
@@ -176,6 +186,25 @@ def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_name
             if len(row) != 1:
                 raise KeyError(f"no {variant} row of {backbone!r} in metrics")
             records.append({"Backbone": display_names[backbone], "Model": model, **_values(row.iloc[0], columns)})
+    return pd.DataFrame(records)
+
+
+def method_table(metrics: pd.DataFrame, methods: dict[str, str]) -> pd.DataFrame:
+    """One row per test protocol (where the metrics have several) and method, `methods`
+    mapping each metrics variant to its name in the table, in that order (Tables 3 and 4)."""
+    columns = _value_columns(metrics)
+    protocols = list(dict.fromkeys(metrics["protocol"])) if "protocol" in metrics else [None]
+    records = []
+    for protocol in protocols:
+        rows = metrics if protocol is None else metrics[metrics["protocol"] == protocol]
+        for variant, method in methods.items():
+            row = rows[rows["variant"] == variant]
+            if len(row) != 1:
+                raise KeyError(f"{len(row)} {variant!r} rows in the metrics of protocol {protocol}")
+            record = {"Method": method}
+            if protocol is not None:
+                record["Test"] = TEST_NAMES[protocol]
+            records.append(record | _values(row.iloc[0], columns))
     return pd.DataFrame(records)
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "fit",
     "log_prior",
     "logit_adjusted_loss",
+    "logit_offset",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,11 +61,18 @@ def log_prior(counts: np.ndarray) -> torch.Tensor:
     return torch.log(counts / counts.sum() + 1e-9).float()
 
 
-def logit_adjusted_loss(
-    logits: torch.Tensor, labels: torch.Tensor, log_prior: torch.Tensor, tau: float
-) -> torch.Tensor:
-    """CE(z + tau * log pi, y) (Menon et al.); the offset is applied in training only."""
-    return F.cross_entropy(logits + tau * log_prior, labels)
+def logit_offset(counts: np.ndarray, tau: float, pretrain_prior: np.ndarray | None = None) -> torch.Tensor:
+    """What the training loss adds to the logits: tau * log pi_s of the train `counts` (LA),
+    plus log pi_p with a `pretrain_prior` (GLA-Train, the reference code's "multi" loss)."""
+    offset = tau * log_prior(counts)
+    if pretrain_prior is not None:
+        offset = offset + log_prior(pretrain_prior)
+    return offset
+
+
+def logit_adjusted_loss(logits: torch.Tensor, labels: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+    """CE(z + offset, y) (Menon et al.); the offset is applied in training only."""
+    return F.cross_entropy(logits + offset, labels)
 
 
 @contextlib.contextmanager
@@ -171,8 +179,7 @@ class TrainingStep:
     forward: Callable[[torch.Tensor], torch.Tensor]
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
-    log_prior: torch.Tensor
-    tau: float
+    offset: torch.Tensor  # `logit_offset`: added to the logits in the loss
     device: torch.device
     precision: str
 
@@ -186,15 +193,18 @@ class TrainingStep:
         cfg: FinetuneConfig,
         device: torch.device,
         precision: str,
+        pretrain_prior: np.ndarray | None = None,
     ) -> TrainingStep:
-        """The step `fit` runs: LA loss with the train `counts`, `torch.compile` if configured."""
+        """The step `fit` runs: LA loss with the train `counts` (GLA-Train with a
+        `pretrain_prior`), `torch.compile` if configured."""
         forward = torch.compile(model) if cfg.compile else model
-        return cls(forward, optimizer, scaler, log_prior(counts).to(device), cfg.la_tau, device, precision)
+        offset = logit_offset(counts, cfg.la_tau, pretrain_prior).to(device)
+        return cls(forward, optimizer, scaler, offset, device, precision)
 
     def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         with runtime.autocast(self.device, self.precision):
             logits = self.forward(images)
-        loss = logit_adjusted_loss(logits.float(), labels, self.log_prior, self.tau)
+        loss = logit_adjusted_loss(logits.float(), labels, self.offset)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
@@ -272,6 +282,7 @@ def fit(
     state_path: str | os.PathLike,
     fingerprint: str,
     num_workers: int = 0,
+    pretrain_prior: np.ndarray | None = None,
 ) -> dict:
     """Fine-tune `model` in place on `dataset` whose per-class train counts are `counts`.
 
@@ -279,6 +290,7 @@ def fit(
         state_path: resume checkpoint, read if present and written during training.
         fingerprint: identifies config + data; a state with another fingerprint is ignored.
         num_workers: DataLoader worker processes.
+        pretrain_prior: the backbone's estimated pre-training prior (C,), for GLA-Train.
 
     Returns:
         `{"history": [per-epoch dict], "images_per_second", "device", "precision",
@@ -304,7 +316,9 @@ def fit(
         runtime.grad_scaler(device, precision),
     )
     start_epoch, start_step = run.restore()
-    train_step = TrainingStep.for_model(model, run.optimizer, run.scaler, counts, cfg, device, precision)
+    train_step = TrainingStep.for_model(
+        model, run.optimizer, run.scaler, counts, cfg, device, precision, pretrain_prior
+    )
     sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
     loader = DataLoader(
         dataset,

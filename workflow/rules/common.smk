@@ -30,6 +30,7 @@ BACKBONES = list(config["backbones"])
 SPLITS = ["train", "val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
 TABLES = ["table6", "table8", "table8_tte", "zeroshot"]
+GLA_TABLES = ["table3", "table4"]  # `snakemake table3`: one more fine-tune per dataset
 TABLE_FORMATS = ["csv", "md", "tex"]
 FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain"]
 
@@ -223,10 +224,46 @@ def pretrain_settings(backbone):
     return config["toy_pretrain"] | backbone_cfg(backbone)["weights"]["toy"]
 
 
-def finetune_params(wildcards):
-    """finetune block, overridden by the backbone's own finetune block, plus the prompt."""
-    merged = dict(config["finetune"]) | backbone_cfg(wildcards.backbone)["finetune"]
-    return canonical({"finetune": merged, "prompt": config["prompt"]})
+def finetune_block(backbone, loss=None):
+    """The finetune block, overridden by the backbone's own, and by `loss` if given."""
+    merged = dict(config["finetune"]) | backbone_cfg(backbone)["finetune"]
+    return merged | ({"loss": loss} if loss else {})
+
+
+def finetune_params(wildcards, loss=None):
+    return canonical(
+        {
+            "finetune": finetune_block(wildcards.backbone, loss),
+            "prompt": config["prompt"],
+        }
+    )
+
+
+def finetune_inputs(wildcards, loss=None):
+    """What a fine-tune reads; with the GLA-Train loss also the backbone's estimated prior."""
+    inputs = {
+        "backbone": f"results/backbones/{wildcards.backbone}/backbone.json",
+        "weights": weights_file(wildcards),
+        "train": f"results/{wildcards.dataset}/splits/train.csv",
+        "classes": f"results/{wildcards.dataset}/splits/classes.csv",
+        "raw": raw_input(wildcards),
+        "code": script_code("finetune"),
+    }
+    if finetune_block(wildcards.backbone, loss)["loss"] == "gla":
+        inputs["prior"] = f"results/{wildcards.dataset}/prior/{wildcards.backbone}.csv"
+    return inputs
+
+
+def logits_inputs(wildcards, training="finetune"):
+    """What caching the logits of the model fine-tuned under `results/<dataset>/<training>` reads."""
+    return {
+        "checkpoint": f"results/{wildcards.dataset}/{training}/{wildcards.backbone}/checkpoint.pt",
+        "weights": weights_file(wildcards),
+        "val": f"results/{wildcards.dataset}/splits/val.csv",
+        "test": f"results/{wildcards.dataset}/splits/test.csv",
+        "raw": raw_input(wildcards),
+        "code": script_code("logits"),
+    }
 
 
 def display_names(dataset):
@@ -299,6 +336,24 @@ def ensemble_settings(wildcards):
             "lift_backbone": lift_backbone(dataset),
             "prior": config["prior"],
             "ensemble": config["ensemble"],
+        }
+    )
+
+
+def lift_file(template):
+    """An input function: `template` formatted with the dataset and its LIFT backbone."""
+    return lambda wc: template.format(
+        dataset=wc.dataset, backbone=lift_backbone(wc.dataset)
+    )
+
+
+def gla_table_settings(wildcards):
+    return canonical(
+        {
+            "backbone": lift_backbone(wildcards.dataset),
+            "prior": config["prior"],
+            "ensemble": config["ensemble"],
+            "decimals": config["tables"]["decimals"],
         }
     )
 

@@ -1,14 +1,10 @@
-"""LIFT fine-tuning of one backbone on one dataset (the GPU-hours of the paper)."""
+"""LIFT fine-tuning of one backbone on one dataset (the GPU-hours of the paper), and the
+same with the GLA-Train loss for Tables 3 and 4."""
 
 
 rule finetune:
     input:
-        backbone="results/backbones/{backbone}/backbone.json",
-        weights=weights_file,
-        train="results/{dataset}/splits/train.csv",
-        classes="results/{dataset}/splits/classes.csv",
-        raw=raw_input,
-        code=script_code("finetune"),
+        unpack(finetune_inputs),
     output:
         checkpoint="results/{dataset}/finetune/{backbone}/checkpoint.pt",
         history="results/{dataset}/finetune/{backbone}/history.json",
@@ -30,3 +26,19 @@ rule finetune:
         root=dataset_root,
     script:
         "../scripts/finetune.py"
+
+
+use rule finetune as gla_train with:
+    input:
+        unpack(lambda wildcards: finetune_inputs(wildcards, loss="gla")),
+    output:
+        checkpoint="results/{dataset}/gla_train/{backbone}/checkpoint.pt",
+        history="results/{dataset}/gla_train/{backbone}/history.json",
+        provenance="results/{dataset}/gla_train/{backbone}/provenance.json",
+    log:
+        "logs/gla_train/{dataset}/{backbone}.log",
+    benchmark:
+        "benchmarks/gla_train/{dataset}/{backbone}.tsv"
+    params:
+        settings=lambda wildcards: finetune_params(wildcards, loss="gla"),
+        root=dataset_root,

@@ -3,12 +3,7 @@
 
 rule logits:
     input:
-        checkpoint="results/{dataset}/finetune/{backbone}/checkpoint.pt",
-        weights=weights_file,
-        val="results/{dataset}/splits/val.csv",
-        test="results/{dataset}/splits/test.csv",
-        raw=raw_input,
-        code=script_code("logits"),
+        unpack(logits_inputs),
     output:
         val="results/{dataset}/logits/{backbone}/val.npz",
         test="results/{dataset}/logits/{backbone}/test.npz",
@@ -32,6 +27,21 @@ rule logits:
         root=dataset_root,
     script:
         "../scripts/logits.py"
+
+
+use rule logits as gla_train_logits with:
+    input:
+        unpack(lambda wildcards: logits_inputs(wildcards, "gla_train")),
+    output:
+        val="results/{dataset}/gla_train/{backbone}/logits/val.npz",
+        test="results/{dataset}/gla_train/{backbone}/logits/test.npz",
+        test_tte="results/{dataset}/gla_train/{backbone}/logits/test_tte.npz",
+        knn="results/{dataset}/gla_train/{backbone}/logits/knn_test.npz",
+        provenance="results/{dataset}/gla_train/{backbone}/logits/provenance.json",
+    log:
+        "logs/gla_train_logits/{dataset}/{backbone}.log",
+    benchmark:
+        "benchmarks/gla_train_logits/{dataset}/{backbone}.tsv"
 
 
 rule zeroshot_logits:

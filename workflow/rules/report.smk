@@ -1,4 +1,5 @@
-"""Tables 6 and 8, figures, and their entries in `snakemake --report`."""
+"""Tables 6 and 8, Tables 3 and 4 (target `table3`), figures, and their entries in
+`snakemake --report`."""
 
 
 rule tables:
@@ -61,3 +62,55 @@ rule figures:
         settings=figure_settings,
     script:
         "../scripts/figures.py"
+
+
+rule gla_tables:
+    input:
+        la_test=lift_file("results/{dataset}/logits/{backbone}/test.npz"),
+        la_test_tte=lift_file("results/{dataset}/logits/{backbone}/test_tte.npz"),
+        la_knn=lift_file("results/{dataset}/logits/{backbone}/knn_test.npz"),
+        gla_train_test=lift_file(
+            "results/{dataset}/gla_train/{backbone}/logits/test.npz"
+        ),
+        gla_train_test_tte=lift_file(
+            "results/{dataset}/gla_train/{backbone}/logits/test_tte.npz"
+        ),
+        gla_train_knn=lift_file(
+            "results/{dataset}/gla_train/{backbone}/logits/knn_test.npz"
+        ),
+        prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
+        test="results/{dataset}/splits/test.csv",
+        classes="results/{dataset}/splits/classes.csv",
+        code=script_code("gla_tables"),
+    output:
+        table3_csv=table_output("table3", "csv"),
+        table3_md=table_output("table3", "md"),
+        table3_tex=table_output("table3", "tex"),
+        table4_csv=table_output("table4", "csv"),
+        table4_md=table_output("table4", "md"),
+        table4_tex=table_output("table4", "tex"),
+    log:
+        "logs/gla_tables/{dataset}.log",
+    benchmark:
+        "benchmarks/gla_tables/{dataset}.tsv"
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        settings=gla_table_settings,
+        formats=TABLE_FORMATS,
+    script:
+        "../scripts/gla_tables.py"
+
+
+rule table3:
+    input:
+        expand(
+            "results/{dataset}/tables/{table}.{ext}",
+            dataset=DATASETS,
+            table=GLA_TABLES,
+            ext=TABLE_FORMATS,
+        ),

@@ -19,6 +19,7 @@ finetune.run(
     checkpoint=snakemake.output.checkpoint,
     history=snakemake.output.history,
     provenance_json=snakemake.output.provenance,
+    pretrain_prior=snakemake.input.get("prior"),
     log=snakemake.log[0],
     threads=snakemake.threads,
 )

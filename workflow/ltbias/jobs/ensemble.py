@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import adjust, caches, config, ensemble, files, intervals
+from .. import adjust, caches, config, ensemble, files, intervals, prior
 from ..subsets import subset_name, subsets
 from . import context
 
@@ -99,7 +99,7 @@ def run(
     val = {
         b: caches.load_logits(p, val_csv, n_classes, val_labels)[0] for b, p in zip(backbones, val_logits, strict=True)
     }
-    prior_of = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip(backbones, priors, strict=True)}
+    prior_of = {b: prior.load_prior(p, classes) for b, p in zip(backbones, priors, strict=True)}
     counts = None  # only toy backbones on the toy world know their pretraining counts
     if true_counts:
         counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}

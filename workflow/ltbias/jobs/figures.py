@@ -68,7 +68,7 @@ def run(
     figures.accuracy_vs_members(metrics, accuracy_vs_members)
     lift = settings.lift_backbone
     fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
-    groups = prior.p_groups(pd.read_csv(lift_prior_csv)["prior"].to_numpy(), *fractions)
+    groups = prior.p_groups(prior.load_prior(lift_prior_csv, per_class), *fractions)
     gain = (per_class[full] - per_class[lift]).to_numpy() / 100.0  # cross_table reports percent
     table = cross_table(gain, per_class["d_group"].to_numpy(), groups, D_GROUPS, P_GROUPS)
     title = f"all {len(backbones)} minus {names[lift]} (LIFT), P-groups of {names[lift]}"

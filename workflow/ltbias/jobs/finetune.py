@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import backbones, config, data, files, models, provenance, runtime, train
+from .. import backbones, config, data, files, models, prior, provenance, runtime, train
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -52,21 +52,28 @@ def run(
     checkpoint: str | os.PathLike,
     history: str | os.PathLike,
     provenance_json: str | os.PathLike,
+    pretrain_prior: str | os.PathLike | None = None,
     log: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> dict:
     """Fine-tune one backbone and write its checkpoint, history and provenance.
 
+    `pretrain_prior` is the backbone's estimated prior (`prior/<backbone>.csv`), which the
+    GLA-Train loss (`finetune.loss: gla`) needs and the LA loss refuses.
     The resume state lives beside the checkpoint as `resume.pt` until the run completes; it
-    is tied to the settings, backbone, weights, train split, class names, the code this
+    is tied to the settings, backbone, weights, train split, class names, prior, the code this
     process runs and the package versions.
     """
     job = context.start(log)
     runtime.set_threads(threads)
     cfg = settings.finetune
+    if (cfg.loss == "gla") != (pretrain_prior is not None):
+        needs = "needs the backbone's estimated prior" if cfg.loss == "gla" else "takes no pre-training prior"
+        raise ValueError(f"finetune.loss: {cfg.loss!r} {needs} (got {pretrain_prior})")
     backbone = files.load_json(backbone_json)
     classes = pd.read_csv(classes_csv)
     class_names = classes["class_name"].tolist()
+    prior_values = prior.load_prior(pretrain_prior, classes) if pretrain_prior is not None else None
 
     runtime.seed_everything(cfg.seed)
     clip = backbones.load_clip(backbone["model"], weights, backbone["preprocess"])
@@ -82,6 +89,7 @@ def run(
         files.sha256(weights),
         files.sha256(train_csv),
         class_names,
+        None if prior_values is None else prior_values.tolist(),
         provenance.code_digest(),
         provenance.package_versions(),
     )
@@ -94,6 +102,7 @@ def run(
         state_path=state_path,
         fingerprint=fingerprint,
         num_workers=runtime.loader_workers(cfg.device, threads),
+        pretrain_prior=prior_values,
     )
     model.cpu()
     logger.info(
