@@ -86,3 +86,28 @@ def test_table6_epochs_are_each_rows_own(metrics):
     t6 = tables.table6(frame, "clip", BACKBONES, epochs).set_index("Method")
     assert t6.loc["LIFT (reproduced)", "Epochs"] == 10
     assert t6.loc["Ours (reproduced)", "Epochs"] == 20
+
+
+def test_table9_sums_member_costs_and_marks_the_frontier(metrics, tmp_path):
+    frame, _ = metrics
+    costs = {
+        b: {"parameters": n, "trainable_parameters": 1, "gflops_per_image": n / 1e3, "images_per_second": 1e4 / n}
+        for b, n in zip(BACKBONES, (100, 200, 400), strict=True)
+    }
+    t9 = tables.table9(frame, costs, BACKBONES, dict(zip(BACKBONES, "ABC", strict=True)))
+    by_subset = frame.set_index("subset")
+    assert t9["M"].tolist() == [1, 1, 1, 2, 2, 2, 3]
+    for _, row in t9.iterrows():
+        members = [b for b in BACKBONES if row[dict(zip(BACKBONES, "ABC", strict=True))[b]] == tables.CHECK]
+        assert row["Params"] == sum(costs[b]["parameters"] for b in members)
+        assert row["MFLOPs/image"] == pytest.approx(sum(costs[b]["parameters"] for b in members))
+        assert row["Images/s"] == pytest.approx(1e4 / sum(costs[b]["parameters"] for b in members))  # time adds
+        assert row["All"] == by_subset.loc["+".join(members), "all"]
+        others = t9.drop(index=row.name)
+        no_costlier = others[others["MFLOPs/image"] <= row["MFLOPs/image"]]
+        as_good = no_costlier[no_costlier["All"] >= row["All"]]
+        strictly = (as_good["MFLOPs/image"] < row["MFLOPs/image"]) | (as_good["All"] > row["All"])
+        assert (row["Frontier"] == tables.CHECK) == (not strictly.any())
+    assert t9.loc[0, "Frontier"] == tables.CHECK  # the cheapest subset is on the frontier
+    _write(t9, tmp_path / "t9")
+    assert "\\textbf{100.00}" in (tmp_path / "t9.tex").read_text()  # fewest FLOPs bold, not most

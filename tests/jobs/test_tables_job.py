@@ -22,15 +22,25 @@ def _paths(folder, table):
     return {ext: folder / f"{table}.{ext}" for ext in ("csv", "md", "tex")}
 
 
+def _costs(folder):
+    paths = [folder / f"cost_{b}.json" for b in ("a", "b")]
+    for path in paths:
+        cost = {"parameters": 100, "trainable_parameters": 10, "gflops_per_image": 0.5, "images_per_second": 20.0}
+        path.write_text(json.dumps(cost))
+    return paths
+
+
 def _run(tmp_path, metrics, out):
     tables.run(
         _settings(),
         metrics_csv=metrics,
         comparisons_csv=_comparisons(tmp_path),
         baselines_yaml=tmp_path / "baselines.yaml",
+        costs=_costs(tmp_path),
         table6=_paths(out, "t6"),
         table8=_paths(out, "t8"),
         table8_tte=_paths(out, "t8_tte"),
+        table9=_paths(out, "t9"),
         zeroshot=_paths(out, "t0"),
     )
 
@@ -56,8 +66,10 @@ def test_writes_exactly_the_paths_it_is_given(tmp_path):
     out = tmp_path / "out"
     _run(tmp_path, metrics, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.{e}" for t in ("t0", "t6", "t8", "t8_tte") for e in ("csv", "md", "tex")
+        f"{t}.{e}" for t in ("t0", "t6", "t8", "t8_tte", "t9") for e in ("csv", "md", "tex")
     )
+    t9 = pd.read_csv(out / "t9.csv")
+    assert t9["Params"].tolist() == [100, 100, 200] and t9["Images/s"].tolist() == [20.0, 20.0, 10.0]
     t6 = pd.read_csv(out / "t6.csv").set_index("Method")
     assert t6.loc["Ours (reproduced)", "Epochs"] == 20 and t6.loc["X", "All"] == 40.0
     assert t6.loc["Ours (reproduced)", ["D-Many lo", "D-Many hi"]].tolist() == [55.0, 64.0]

@@ -10,10 +10,10 @@ from smk import copy_checkout, planned_jobs, snakemake
 
 def test_micro_run_writes_tables_and_figures(micro_run):
     results = micro_run / "results" / "toy"
-    for table in ("table6", "table8", "table8_tte", "zeroshot"):
+    for table in ("table6", "table8", "table8_tte", "table9", "zeroshot"):
         for ext in ("csv", "md", "tex"):
             assert (results / "tables" / f"{table}.{ext}").stat().st_size > 0
-    for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain"):
+    for figure in ("per_class_accuracy", "accuracy_vs_members", "dxp_gain", "accuracy_vs_cost"):
         assert (results / "figures" / f"{figure}.svg").read_text().startswith("<?xml")
     metrics = pd.read_csv(results / "ensembles" / "metrics.csv")
     uniform = metrics[(metrics["variant"] == "uniform") & (metrics["protocol"] == "single")]
@@ -44,6 +44,17 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     knn = pd.read_csv(results / "ensembles" / "knn.csv")
     assert knn["subset"].tolist() == ["toy_a", "toy_b", "toy_c"]
     assert knn[["all", "d_many", "d_few", "p_few"]].notna().all().all()
+
+
+def test_table9_costs_are_the_members_measured_costs(micro_run):
+    results = micro_run / "results" / "toy"
+    costs = {b: json.loads((results / f"logits/{b}/cost.json").read_text()) for b in ("toy_a", "toy_b", "toy_c")}
+    assert all(c["parameters"] > c["trainable_parameters"] > 0 and c["gflops_per_image"] > 0 for c in costs.values())
+    table9 = pd.read_csv(results / "tables" / "table9.csv").fillna("")
+    full = table9[table9["M"] == 3].iloc[0]
+    assert full["Params"] == sum(c["parameters"] for c in costs.values())
+    assert full["MFLOPs/image"] == round(1e3 * sum(c["gflops_per_image"] for c in costs.values()), 2)
+    assert (table9["Frontier"] == "✓").any()
 
 
 def test_logits_cache_schema(micro_run):

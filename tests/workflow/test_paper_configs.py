@@ -114,19 +114,22 @@ def test_paper_config_validates_splits_and_plans_the_full_dag(dataset, tmp_path)
 
 def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
     checkout = copy_checkout(tmp_path / "ltbias")
-    args = ["--configfile", "config/places_lt.yaml", "--config", "datasets={places_lt: {root: /nonexistent}}"]
+    args = ["all", "table3", "--configfile", "config/places_lt.yaml", "--config", "datasets={places_lt: {root: /x}}"]
     plan = snakemake(checkout, *args, "--dry-run", "--sdm", "env-modules", profile="profiles/slurm")
     assert plan.returncode == 0, plan.stderr[-3000:]
-    assert planned_jobs(plan) == PAPER_DAG | {"fetch_list": 4, "make_splits": 1}
+    gla = {"gla_train": 1, "gla_train_logits": 1, "gla_tables": 1, "table3": 1}
+    assert planned_jobs(plan) == PAPER_DAG | {"fetch_list": 4, "make_splits": 1} | gla
     text = plan.stdout + plan.stderr
-    finetune = re.findall(r"rule finetune:.*?resources: (.*?)\n", text, flags=re.DOTALL)
-    assert len(finetune) == 3
+    finetune = re.findall(r"rule (?:finetune|gla_train):.*?resources: (.*?)\n", text, flags=re.DOTALL)
+    assert len(finetune) == 4
     for resources in finetune:
         print("planned finetune resources:", resources)
-        assert "gpu=1" in resources and "slurm_partition=CHANGE_ME_gpu_partition" in resources
         assert "runtime=720" in resources and "mem_mb=32000" in resources
-    ensemble = re.search(r"rule ensemble:.*?resources: (.*?)\n", text, flags=re.DOTALL).group(1)
-    assert "gpu=" not in ensemble and "slurm_partition=CHANGE_ME_cpu_partition" in ensemble
+    for rule, resources in re.findall(r"rule (\w+):.*?resources: (.*?)\n", text, flags=re.DOTALL):
+        on_gpu = "gpu=1" in resources
+        assert on_gpu == (rule in ("finetune", "gla_train", "logits", "gla_train_logits", "zeroshot_logits")), rule
+        partition = "CHANGE_ME_gpu_partition" if on_gpu else "CHANGE_ME_cpu_partition"
+        assert f"slurm_partition={partition}" in resources, (rule, resources)
 
 
 def test_the_paper_configs_share_one_backbone_definition():

@@ -17,8 +17,9 @@ import pandas as pd  # noqa: E402
 from . import files  # noqa: E402
 from .prior import P_GROUPS  # noqa: E402
 from .splits import D_GROUPS  # noqa: E402
+from .tables import CHECK, FRONTIER  # noqa: E402
 
-__all__ = ["accuracy_vs_members", "dxp_gain_heatmap", "per_class_accuracy"]
+__all__ = ["accuracy_vs_cost", "accuracy_vs_members", "dxp_gain_heatmap", "per_class_accuracy"]
 
 
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
@@ -85,4 +86,22 @@ def dxp_gain_heatmap(gain: pd.DataFrame, title: str, path: str | os.PathLike) ->
     ax.set_yticks(range(3), D_GROUPS)
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label="gain (points)")
+    _save(fig, path)
+
+
+def accuracy_vs_cost(table9: pd.DataFrame, labels: Sequence[str], path: str | os.PathLike) -> None:
+    """Accuracy (with its interval) against FLOPs per image, one point per subset labelled
+    with `labels`, the accuracy-cost frontier (Table 9's `Frontier` rows) as a line; `table9`
+    as `tables.table9` returns it."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    flops, accuracy = table9["MFLOPs/image"], table9["All"]
+    err = np.vstack([accuracy - table9["All lo"], table9["All hi"] - accuracy]) if "All lo" in table9 else None
+    ax.errorbar(flops, accuracy, yerr=err, fmt="o", capsize=3, color="tab:blue", label="subset (95 % interval)")
+    frontier = table9[table9[FRONTIER] == CHECK].sort_values("MFLOPs/image")
+    ax.plot(frontier["MFLOPs/image"], frontier["All"], color="tab:orange", lw=1.2, label="frontier")
+    for x, y, label in zip(flops, accuracy, labels, strict=True):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("MFLOPs per test image (members run one after another)")
+    ax.set_ylabel("test accuracy, all classes (%)")
+    ax.legend(frameon=False)
     _save(fig, path)

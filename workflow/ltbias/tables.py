@@ -24,6 +24,7 @@ __all__ = [
     "method_table",
     "table6",
     "table8",
+    "table9",
     "write_table",
     "zeroshot_table",
 ]
@@ -189,6 +190,60 @@ def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_name
     return pd.DataFrame(records)
 
 
+COST_COLUMNS = {  # Table 9's float cost columns -> whether higher is better (bold in LaTeX)
+    "MFLOPs/image": False,
+    "Images/s": True,
+}
+FRONTIER = "Frontier"
+
+
+def _dominated(cost: pd.Series, accuracy: pd.Series) -> list[bool]:
+    """Whether another row is at least as accurate for at most the cost, better in one."""
+    return [
+        bool(((cost <= c) & (accuracy >= a) & ((cost < c) | (accuracy > a))).any())
+        for c, a in zip(cost, accuracy, strict=True)
+    ]
+
+
+def _subset_cost(members: Sequence[dict]) -> dict:
+    """The cost of running `members` (each a `cost.measure` result) one after another on one
+    device: parameters and FLOPs add up, and so does the time per image."""
+    return {
+        "parameters": sum(m["parameters"] for m in members),
+        "trainable_parameters": sum(m["trainable_parameters"] for m in members),
+        "gflops_per_image": sum(m["gflops_per_image"] for m in members),
+        "images_per_second": 1.0 / sum(1.0 / m["images_per_second"] for m in members),
+    }
+
+
+def table9(
+    metrics: pd.DataFrame, costs: dict[str, dict], backbones: Sequence[str], display_names: dict[str, str]
+) -> pd.DataFrame:
+    """Inference cost against accuracy, one row per subset (uniform P(c), one centre crop):
+    a check-mark column per backbone, parameters and trainable parameters, MFLOPs per image
+    and images/s of the members run one after another (`_subset_cost` of each backbone's
+    `costs`, `cost.measure` results), `All` with its interval, and a check mark on the accuracy-cost frontier (no
+    other subset is at least as accurate for fewer FLOPs)."""
+    metrics = _protocol(metrics, "single")
+    metrics = metrics[metrics["variant"] == "uniform"] if "variant" in metrics else metrics
+    records = []
+    for _, row in metrics.sort_values("size", kind="stable").iterrows():
+        members = row["subset"].split("+")
+        total = _subset_cost([costs[b] for b in members])
+        record = {"M": int(row["size"])} | {display_names[b]: (CHECK if b in members else "") for b in backbones}
+        record |= {
+            "Params": total["parameters"],
+            "Trainable params": total["trainable_parameters"],
+            "MFLOPs/image": total["gflops_per_image"] * 1e3,
+            "Images/s": total["images_per_second"],
+        }
+        records.append(record | _values(row, {"all": "All"}))
+    frame = pd.DataFrame(records)
+    dominated = _dominated(frame["MFLOPs/image"], frame["All"])
+    frame[FRONTIER] = ["" if d else CHECK for d in dominated]
+    return frame
+
+
 def method_table(metrics: pd.DataFrame, methods: dict[str, str]) -> pd.DataFrame:
     """One row per test protocol (where the metrics have several) and method, `methods`
     mapping each metrics variant to its name in the table, in that order (Tables 3 and 4)."""
@@ -216,7 +271,7 @@ def _display(frame: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, list[str
     shown, numeric = {}, []
     for column in (c for c in frame if c not in folded):
         values = frame[column]
-        if column in ("M", "Epochs") or not pd.api.types.is_numeric_dtype(values):
+        if pd.api.types.is_integer_dtype(values) or not pd.api.types.is_numeric_dtype(values):
             shown[column] = values.astype(object).where(values.notna(), "-")
             continue
         numeric.append(column)
@@ -231,13 +286,15 @@ def _display(frame: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, list[str
 
 
 def _latex(frame: pd.DataFrame, decimals: int, bold_rows: pd.Series) -> str:
-    """booktabs LaTeX with the best value of each numeric column (over `bold_rows`) in bold."""
+    """booktabs LaTeX with the best value of each numeric column (over `bold_rows`) in bold:
+    the largest, or the smallest for the cost columns where less is better."""
     shown, numeric = _display(frame, decimals)
     best = pd.DataFrame(False, index=frame.index, columns=shown.columns)
     for column in numeric:
         candidates = frame.loc[bold_rows, column]
         if candidates.notna().any():
-            best[column] = bold_rows & (frame[column] == candidates.max())
+            target = candidates.max() if COST_COLUMNS.get(column, True) else candidates.min()
+            best[column] = bold_rows & (frame[column] == target)
     checks = [c for c in shown.columns if shown[c].eq(CHECK).any()]
     styler = (
         shown.style.format(escape="latex")

@@ -29,10 +29,10 @@ DATASETS = list(config["datasets"])
 BACKBONES = list(config["backbones"])
 SPLITS = ["train", "val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
-TABLES = ["table6", "table8", "table8_tte", "zeroshot"]
+TABLES = ["table6", "table8", "table8_tte", "table9", "zeroshot"]
 GLA_TABLES = ["table3", "table4"]  # `snakemake table3`: one more fine-tune per dataset
 TABLE_FORMATS = ["csv", "md", "tex"]
-FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain"]
+FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain", "accuracy_vs_cost"]
 
 
 def check_config():
@@ -337,6 +337,13 @@ def ensemble_settings(wildcards):
             "prior": config["prior"],
             "ensemble": config["ensemble"],
         }
+    )
+
+
+def member_files(template):
+    """An input function: `template` for each of the dataset's backbones, in ensemble order."""
+    return lambda wc: expand(
+        template, dataset=wc.dataset, backbone=dataset_backbones(wc.dataset)
     )
 
 

@@ -29,36 +29,12 @@ rule estimate_prior:
 
 rule ensemble:
     input:
-        logits=lambda wc: expand(
-            "results/{dataset}/logits/{backbone}/test.npz",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
-        tte_logits=lambda wc: expand(
-            "results/{dataset}/logits/{backbone}/test_tte.npz",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
-        val_logits=lambda wc: expand(
-            "results/{dataset}/logits/{backbone}/val.npz",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
-        zeroshot=lambda wc: expand(
-            "results/{dataset}/zeroshot/{backbone}/test.npz",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
-        priors=lambda wc: expand(
-            "results/{dataset}/prior/{backbone}.csv",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
-        knn=lambda wc: expand(
-            "results/{dataset}/logits/{backbone}/knn_test.npz",
-            dataset=wc.dataset,
-            backbone=dataset_backbones(wc.dataset),
-        ),
+        logits=member_files("results/{dataset}/logits/{backbone}/test.npz"),
+        tte_logits=member_files("results/{dataset}/logits/{backbone}/test_tte.npz"),
+        val_logits=member_files("results/{dataset}/logits/{backbone}/val.npz"),
+        zeroshot=member_files("results/{dataset}/zeroshot/{backbone}/test.npz"),
+        priors=member_files("results/{dataset}/prior/{backbone}.csv"),
+        knn=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
         test="results/{dataset}/splits/test.csv",
         val="results/{dataset}/splits/val.csv",

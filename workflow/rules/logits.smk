@@ -9,6 +9,7 @@ rule logits:
         test="results/{dataset}/logits/{backbone}/test.npz",
         test_tte="results/{dataset}/logits/{backbone}/test_tte.npz",
         knn="results/{dataset}/logits/{backbone}/knn_test.npz",
+        cost="results/{dataset}/logits/{backbone}/cost.json",
         provenance="results/{dataset}/logits/{backbone}/provenance.json",
     log:
         "logs/logits/{dataset}/{backbone}.log",
@@ -37,6 +38,7 @@ use rule logits as gla_train_logits with:
         test="results/{dataset}/gla_train/{backbone}/logits/test.npz",
         test_tte="results/{dataset}/gla_train/{backbone}/logits/test_tte.npz",
         knn="results/{dataset}/gla_train/{backbone}/logits/knn_test.npz",
+        cost="results/{dataset}/gla_train/{backbone}/logits/cost.json",
         provenance="results/{dataset}/gla_train/{backbone}/logits/provenance.json",
     log:
         "logs/gla_train_logits/{dataset}/{backbone}.log",

@@ -1,4 +1,4 @@
-"""Tables 6 and 8, Tables 3 and 4 (target `table3`), figures, and their entries in
+"""Tables 6, 8 and 9, Tables 3 and 4 (target `table3`), figures, and their entries in
 `snakemake --report`."""
 
 
@@ -7,6 +7,7 @@ rule tables:
         metrics="results/{dataset}/ensembles/metrics.csv",
         comparisons="results/{dataset}/ensembles/comparisons.csv",
         baselines=config["baselines"],
+        costs=member_files("results/{dataset}/logits/{backbone}/cost.json"),
         code=script_code("tables"),
     output:
         table6_csv=table_output("table6", "csv"),
@@ -18,6 +19,9 @@ rule tables:
         table8_tte_csv=table_output("table8_tte", "csv"),
         table8_tte_md=table_output("table8_tte", "md"),
         table8_tte_tex=table_output("table8_tte", "tex"),
+        table9_csv=table_output("table9", "csv"),
+        table9_md=table_output("table9", "md"),
+        table9_tex=table_output("table9", "tex"),
         zeroshot_csv=table_output("zeroshot", "csv"),
         zeroshot_md=table_output("zeroshot", "md"),
         zeroshot_tex=table_output("zeroshot", "tex"),
@@ -42,12 +46,14 @@ rule figures:
     input:
         metrics="results/{dataset}/ensembles/metrics.csv",
         per_class="results/{dataset}/ensembles/per_class.csv",
-        lift_prior=lambda wc: f"results/{wc.dataset}/prior/{lift_backbone(wc.dataset)}.csv",
+        lift_prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
+        costs=member_files("results/{dataset}/logits/{backbone}/cost.json"),
         code=script_code("figures"),
     output:
         per_class_accuracy=figure_output("per_class_accuracy"),
         accuracy_vs_members=figure_output("accuracy_vs_members"),
         dxp_gain=figure_output("dxp_gain"),
+        accuracy_vs_cost=figure_output("accuracy_vs_cost"),
     log:
         "logs/figures/{dataset}.log",
     benchmark:

@@ -20,6 +20,7 @@ logits.run(
     test_logits=snakemake.output.test,
     test_tte_logits=snakemake.output.test_tte,
     knn=snakemake.output.knn,
+    cost_json=snakemake.output.cost,
     provenance_json=snakemake.output.provenance,
     log=snakemake.log[0],
     threads=snakemake.threads,

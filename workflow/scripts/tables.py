@@ -1,4 +1,4 @@
-"""Write Table 6 and Table 8 of one dataset as CSV, Markdown and LaTeX."""
+"""Write Tables 6, 8 and 9 and the zero-shot table of one dataset as CSV, Markdown and LaTeX."""
 
 import sys
 from pathlib import Path
@@ -12,9 +12,11 @@ tables.run(
     metrics_csv=snakemake.input.metrics,
     comparisons_csv=snakemake.input.comparisons,
     baselines_yaml=snakemake.input.baselines,
+    costs=snakemake.input.costs,
     table6={ext: snakemake.output[f"table6_{ext}"] for ext in snakemake.params.formats},
     table8={ext: snakemake.output[f"table8_{ext}"] for ext in snakemake.params.formats},
     table8_tte={ext: snakemake.output[f"table8_tte_{ext}"] for ext in snakemake.params.formats},
+    table9={ext: snakemake.output[f"table9_{ext}"] for ext in snakemake.params.formats},
     zeroshot={ext: snakemake.output[f"zeroshot_{ext}"] for ext in snakemake.params.formats},
     log=snakemake.log[0],
 )

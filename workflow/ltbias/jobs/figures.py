@@ -1,14 +1,16 @@
-"""Rule `figures`: per-class accuracy, accuracy against M, and the D x P gain heatmap."""
+"""Rule `figures`: per-class accuracy, accuracy against M, the D x P gain heatmap, and
+accuracy against inference cost."""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import config, figures, prior
+from .. import config, figures, files, prior, tables
 from ..metrics import cross_table
 from ..prior import P_GROUPS
 from ..splits import D_GROUPS
@@ -42,12 +44,14 @@ def run(
     metrics_csv: str | os.PathLike,
     per_class_csv: str | os.PathLike,
     lift_prior_csv: str | os.PathLike,
+    costs: Sequence[str | os.PathLike],
     per_class_accuracy: str | os.PathLike,
     accuracy_vs_members: str | os.PathLike,
     dxp_gain: str | os.PathLike,
+    accuracy_vs_cost: str | os.PathLike,
     log: str | os.PathLike | None = None,
 ) -> None:
-    """Draw the three figures of a dataset as SVG.
+    """Draw the four figures of a dataset as SVG.
 
     The heatmap compares the full ensemble with LIFT class by class, with both grouped by
     the P-groups of the LIFT backbone's estimated prior, so every cell holds the same
@@ -73,3 +77,7 @@ def run(
     table = cross_table(gain, per_class["d_group"].to_numpy(), groups, D_GROUPS, P_GROUPS)
     title = f"all {len(backbones)} minus {names[lift]} (LIFT), P-groups of {names[lift]}"
     figures.dxp_gain_heatmap(table, title, dxp_gain)
+    measured = {b: files.load_json(path) for b, path in zip(backbones, costs, strict=True)}
+    cost = tables.table9(metrics, measured, backbones, names)
+    labels = ["+".join(names[b] for b in backbones if cost.at[i, names[b]] == tables.CHECK) for i in cost.index]
+    figures.accuracy_vs_cost(cost, labels, accuracy_vs_cost)

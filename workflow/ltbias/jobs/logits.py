@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from .. import caches, config, files, inference, metrics, models, runtime
+from .. import caches, config, cost, files, inference, metrics, models, runtime
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -38,13 +38,15 @@ def run(
     test_logits: str | os.PathLike,
     test_tte_logits: str | os.PathLike,
     knn: str | os.PathLike,
+    cost_json: str | os.PathLike,
     provenance_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> None:
     """Cache the raw logits (no LA offset) of the fine-tuned model on val and test (single
     crop), on test with five-crop TTE, and the test split's kNN votes with the val features
-    as memory (method.md §6)."""
+    as memory (method.md §6); measure the model's inference cost (`cost.measure`) into
+    `cost_json`."""
     job = context.start(log)
     runtime.set_threads(threads)
     cfg = settings.evaluation
@@ -63,6 +65,10 @@ def run(
         val.features, val.labels, test.features, val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
     )
     caches.save_logits(knn, votes, test.labels)
+    device = runtime.resolve_device(cfg.device)
+    precision = runtime.resolve_precision(cfg.precision, device)
+    measured = cost.measure(model, preprocess["size"], cfg.batch_size, device, precision)
+    files.save_json(cost_json, measured | {"device": runtime.device_name(device), "precision": precision})
     files.save_json(
         provenance_json,
         job.record(settings.as_dict(), splits={"val": val.info, "test": test.info, "test_tte": tte.info}),
