@@ -78,3 +78,29 @@ def test_fitted_and_debiased_rows_score_what_they_claim():
     assert rows.loc[("a+b", "fitted"), "all"] == rows.loc[("a", "uniform"), "all"]  # all weight on a
     # a - offset adds 5 to class 2: a predicts 2 everywhere it was 0 or tied -> right on rows 4, 5 only
     assert evaluation.correct[:, 1].tolist() == [False, False, False, False, True, True]
+
+
+def test_row_statistics_equal_a_direct_computation_whatever_the_blocks_and_threads():
+    """Every subset's counts, correctness and calibration bins, recomputed subset by subset
+    with the plain softmax confidence, equal the blocked, threaded lattice walk's."""
+    from ltbias import metrics
+    from ltbias.subsets import subsets
+
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 9, 500)
+    logits = [(rng.normal(size=(500, 9)) * 4).astype(np.float32) for _ in range(3)]
+    shifts = [rng.normal(size=9).astype(np.float32) for _ in range(3)]
+    blocked = ensemble.row_statistics(logits, labels, 9, offsets={"gla": shifts}, rows_per_block=64, threads=2)
+    whole = ensemble.row_statistics(logits, labels, 9, offsets={"gla": shifts}, rows_per_block=4096)
+    for members in subsets(range(3)):
+        total = logits[members[0]]
+        for m in members[1:]:
+            total = total + logits[m]  # in index order, as the lattice adds
+        for variant, scores in (("uniform", total), ("gla", total - sum(shifts[m] for m in members))):
+            correct = scores.argmax(axis=1) == labels
+            confidence = metrics.softmax_confidence(scores, scale=1.0 / len(members))
+            for stats in (blocked, whole):
+                row = stats[(members, variant)]
+                assert np.array_equal(row.correct, correct)
+                assert np.array_equal(row.per_class, np.bincount(labels, weights=correct, minlength=9))
+                np.testing.assert_allclose(row.binned, metrics.calibration_bins(confidence, correct), rtol=1e-12)

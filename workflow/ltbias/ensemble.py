@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,15 +87,50 @@ class _RowStatistics:
     correct: np.ndarray  # (N,) bool, per test image
 
 
+Statistics = dict[tuple[tuple[int, ...], str], _RowStatistics]
+
+
+def _block_statistics(
+    block: Sequence[np.ndarray],
+    labels: np.ndarray,
+    n_classes: int,
+    offsets: dict[str, Sequence[np.ndarray]],
+    weights: dict[tuple[int, ...], np.ndarray],
+    bins: int,
+) -> Statistics:
+    """`row_statistics` of one block of test rows (`correct` holds the block's rows only)."""
+    rows = np.arange(len(labels))
+    buffer = np.empty(block[0].shape, dtype=np.float32)  # softmax_confidence's temporary
+    stats: Statistics = {}
+    for members, total in subset_logit_sums(block):
+        scored = [("uniform", total, 1.0 / len(members))]
+        if members in weights:
+            weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
+            scored.append(("fitted", weighted.astype(np.float32), 1.0))
+        for variant, shifts in offsets.items():
+            scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
+        for variant, scores, scale in scored:
+            predicted = scores.argmax(axis=1)
+            correct = predicted == labels
+            confidence = softmax_confidence(scores, scale, maximum=scores[rows, predicted], out=buffer)
+            stats[(members, variant)] = _RowStatistics(
+                np.bincount(labels, weights=correct, minlength=n_classes),
+                calibration_bins(confidence, correct, bins),
+                correct,
+            )
+    return stats
+
+
 def row_statistics(
     logits: Sequence[np.ndarray],
     labels: np.ndarray,
     n_classes: int,
     offsets: dict[str, Sequence[np.ndarray]] | None = None,
     weights: dict[tuple[int, ...], np.ndarray] | None = None,
-    rows_per_block: int = 4096,
+    rows_per_block: int = 1024,
     bins: int = 15,
-) -> dict[tuple[tuple[int, ...], str], _RowStatistics]:
+    threads: int = 1,
+) -> Statistics:
     """Per-class and per-image correctness and calibration bins of every subset and variant.
 
     Variants: `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry (variant ->
@@ -102,31 +138,28 @@ def row_statistics(
     convex weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the
     softmax of the members' (weighted) mean.
 
-    The test rows are processed in blocks: each block of every (memory-mapped) cache is read
-    once, all subsets are evaluated on it along the lattice, and the counts accumulate. Peak
-    memory is M blocks, not M full logit matrices.
+    The test rows are processed in blocks small enough for the CPU caches, `threads` blocks
+    at a time (NumPy releases the GIL): each block of every (memory-mapped) cache is read
+    once, all subsets are evaluated on it along the lattice, and the counts accumulate. The
+    numbers do not depend on the block size or the threads.
     """
     labels = np.asarray(labels)
-    stats: dict[tuple[tuple[int, ...], str], _RowStatistics] = {}
-    for start in range(0, len(labels), rows_per_block):
+    stats: Statistics = {}
+
+    def evaluate(start: int) -> tuple[int, Statistics]:
         block = [np.asarray(x[start : start + rows_per_block], dtype=np.float32) for x in logits]
         block_labels = labels[start : start + rows_per_block]
-        for members, total in subset_logit_sums(block):
-            scored = [("uniform", total, 1.0 / len(members))]
-            if weights is not None and members in weights:
-                weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
-                scored.append(("fitted", weighted.astype(np.float32), 1.0))
-            for variant, shifts in (offsets or {}).items():
-                scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
-            for variant, scores, scale in scored:
-                correct = scores.argmax(axis=1) == block_labels
+        return start, _block_statistics(block, block_labels, n_classes, offsets or {}, weights or {}, bins)
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        for start, block_stats in pool.map(evaluate, range(0, len(labels), rows_per_block)):
+            for key, part in block_stats.items():
                 row = stats.setdefault(
-                    (members, variant),
-                    _RowStatistics(np.zeros(n_classes), np.zeros((3, bins)), np.zeros(len(labels), dtype=bool)),
+                    key, _RowStatistics(np.zeros(n_classes), np.zeros((3, bins)), np.zeros(len(labels), dtype=bool))
                 )
-                row.per_class += np.bincount(block_labels, weights=correct, minlength=n_classes)
-                row.binned += calibration_bins(softmax_confidence(scores, scale=scale), correct, bins)
-                row.correct[start : start + len(block_labels)] = correct
+                row.per_class += part.per_class
+                row.binned += part.binned
+                row.correct[start : start + len(part.correct)] = part.correct
     return stats
 
 
@@ -173,6 +206,7 @@ def evaluate_ensembles(
     p_fractions: tuple[float, float] = (1 / 3, 1 / 3),
     offsets: dict[str, dict[str, np.ndarray]] | None = None,
     weights: dict[str, np.ndarray] | None = None,
+    threads: int = 1,
 ) -> Evaluation:
     """Metrics of every subset of `backbones` from their cached test logits.
 
@@ -180,7 +214,7 @@ def evaluate_ensembles(
     with `true_counts` (the toy world) a second set by the mean of their normalised
     pretraining counts is added as `p_*_true` columns. `offsets` (variant -> backbone -> (C,)
     vector to subtract) adds a row of that variant per subset, `weights` (subset name ->
-    convex member weights) a `fitted` row per subset it names.
+    convex member weights) a `fitted` row per subset it names. `threads`: see `row_statistics`.
     """
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
@@ -192,6 +226,7 @@ def evaluate_ensembles(
         n_classes,
         offsets={variant: [shift[b] for b in backbones] for variant, shift in (offsets or {}).items()},
         weights={tuple(index[b] for b in name.split("+")): w for name, w in (weights or {}).items()},
+        threads=threads,
     )
     rows, correct, groupings, per_class_columns, dxp = [], [], [], {}, {}
     for subset in subsets(backbones):

@@ -21,13 +21,6 @@ COMPARISON_COLUMNS = [
 ]  # fmt: skip
 
 
-def _weights(labels: np.ndarray, grouping: dict[str, np.ndarray], column: str) -> np.ndarray:
-    kind, group = METRIC_GROUPS[column]
-    if kind is None:
-        return bootstrap.group_weights(labels, grouping["d"])
-    return bootstrap.group_weights(labels, grouping[kind], group)
-
-
 def _references(metrics: pd.DataFrame, lift: str) -> list[tuple[int, str, int]]:
     """(row, reference kind, reference row) for every row with two or more members: its best
     single member by point estimate of `all`, and the LIFT backbone alone."""
@@ -54,41 +47,47 @@ def with_intervals(
     metrics = evaluation.metrics.reset_index(drop=True)
     labels = np.asarray(labels)
     columns = [c for c in METRIC_GROUPS if c in metrics]
-    reference_of = {(row, kind): reference for row, kind, reference in _references(metrics, lift)}
-    keys = [("metric", row, column) for row in range(len(metrics)) for column in columns]
-    keys += [(kind, row, column) for row, kind in reference_of for column in columns]
-    contributions = np.zeros((len(labels), len(keys)), dtype=np.float32)  # (N, K), filled column by column
-    for k, (kind, row, column) in enumerate(keys):
-        correct = evaluation.correct[:, row].astype(np.float32)
-        if kind != "metric":
-            correct -= evaluation.correct[:, reference_of[(row, kind)]]
-        contributions[:, k] = np.nan_to_num(correct * _weights(labels, evaluation.groupings[row], column))
-    distribution = bootstrap.resample(contributions, labels, n_resamples, seed)
-    low, high = bootstrap.interval(distribution)
-    p_values = bootstrap.one_sided_p(distribution)
-    point = contributions.sum(axis=0, dtype=np.float64)
-    bounds = {f"{c}_{side}": np.full(len(metrics), np.nan) for c in columns for side in ("lo", "hi")}
+    n_classes = len(evaluation.groupings[0]["d"])
+    sizes = np.bincount(labels, minlength=n_classes)
+    weights = np.empty((len(metrics), n_classes, len(columns)))  # (R, C, K) per-class weights
+    for row, grouping in enumerate(evaluation.groupings):
+        for k, column in enumerate(columns):
+            kind, group = METRIC_GROUPS[column]
+            weights[row, :, k] = bootstrap.class_weights(sizes, grouping[kind or "d"], group)
+    pairs = _references(metrics, lift)
+    rows, references = [p[0] for p in pairs], [p[2] for p in pairs]
+    distribution, differences = bootstrap.resample(
+        evaluation.correct, labels, weights, n_resamples, seed, pairs=(rows, references)
+    )
+    low, high = bootstrap.interval(distribution)  # (R, K)
+    empty = np.isnan(metrics[columns].to_numpy(dtype=float))
+    low[empty] = high[empty] = np.nan
+    bounds = {}
+    for k, column in enumerate(columns):
+        bounds |= {f"{column}_lo": low[:, k], f"{column}_hi": high[:, k]}
+    counts = np.stack([np.bincount(labels, weights=c, minlength=n_classes) for c in evaluation.correct.T])  # (R, C)
+    weighted = np.nan_to_num(weights[rows])
+    point = np.einsum("pc,pck->pk", counts[rows] - counts[references], weighted)
+    diff_low, diff_high = bootstrap.interval(differences)
+    p_values = bootstrap.one_sided_p(differences)
+    undefined = empty[rows]  # the row's group has no classes
     records = []
-    for k, (kind, row, column) in enumerate(keys):
-        if np.isnan(metrics.at[row, column]):
-            low[k] = high[k] = np.nan
-        if kind == "metric":
-            bounds[f"{column}_lo"][row], bounds[f"{column}_hi"][row] = low[k], high[k]
-            continue
-        reference = reference_of[(row, kind)]
-        records.append(
-            {
-                "subset": metrics.at[row, "subset"],
-                "variant": metrics.at[row, "variant"],
-                "reference": kind,
-                "reference_subset": metrics.at[reference, "subset"],
-                "metric": column,
-                "difference": point[k] if not np.isnan(low[k]) else np.nan,
-                "lo": low[k],
-                "hi": high[k],
-                "p_value": p_values[k] if not np.isnan(low[k]) else np.nan,
-            }
-        )
+    for p, (row, kind, reference) in enumerate(pairs):
+        for k, column in enumerate(columns):
+            defined = not undefined[p, k]
+            records.append(
+                {
+                    "subset": metrics.at[row, "subset"],
+                    "variant": metrics.at[row, "variant"],
+                    "reference": kind,
+                    "reference_subset": metrics.at[reference, "subset"],
+                    "metric": column,
+                    "difference": point[p, k] if defined else np.nan,
+                    "lo": diff_low[p, k] if defined else np.nan,
+                    "hi": diff_high[p, k] if defined else np.nan,
+                    "p_value": p_values[p, k] if defined else np.nan,
+                }
+            )
     ordered = ["subset", "variant", "size"] + [
         name for column in columns for name in (column, f"{column}_lo", f"{column}_hi")
     ]

@@ -62,10 +62,21 @@ def cross_table(
     return pd.DataFrame(records)
 
 
-def softmax_confidence(logits: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """max_j softmax(scale * logits)_j per row, (N,), with a single (N, C) temporary."""
-    z = np.multiply(logits, np.float32(scale), dtype=np.float32)
-    z -= z.max(axis=1, keepdims=True)
+def softmax_confidence(
+    logits: np.ndarray, scale: float = 1.0, maximum: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """max_j softmax(scale * logits)_j per row, (N,), with one (N, C) temporary (`out`, if
+    given). `maximum`, each row's largest logit if the caller has it, saves a pass: scaling
+    by a positive number keeps the order, so the largest scaled logit is the scaled largest."""
+    scale = np.float32(scale)
+    z = np.empty(logits.shape, dtype=np.float32) if out is None else out[: len(logits)]
+    if scale == 1:
+        if maximum is None:
+            maximum = logits.max(axis=1)
+        np.subtract(logits, maximum[:, None], out=z)
+    else:
+        np.multiply(logits, scale, out=z, dtype=np.float32)
+        z -= (z.max(axis=1) if maximum is None else scale * maximum)[:, None]
     np.exp(z, out=z)
     return 1.0 / z.sum(axis=1, dtype=np.float64)
 

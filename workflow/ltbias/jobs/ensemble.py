@@ -76,6 +76,7 @@ def run(
     dxp_dir: str | os.PathLike,
     knn_csv: str | os.PathLike,
     log: str | os.PathLike | None = None,
+    threads: int = 1,
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
     `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test), `knn`,
@@ -89,6 +90,7 @@ def run(
     `comparisons.csv` (see `intervals.with_intervals`), `adjustments.json` (fitted weights
     and lambdas), `per_class.csv`, one D x P table per subset into `dxp_dir`, and the kNN
     probe of each backbone as `knn.csv` (one row per backbone; P-groups by its own prior).
+    `threads` evaluate blocks of test rows in parallel.
     """
     context.start(log)
     backbones = list(settings.backbones)
@@ -111,7 +113,7 @@ def run(
         "gla": log_prior,
     }
     weights = {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()}
-    common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions}
+    common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions, "threads": threads}
     cfg = settings.ensemble
     metrics, comparisons = [], []
     for protocol, paths in (("single", test_logits), ("tte", test_tte_logits)):
