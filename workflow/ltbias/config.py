@@ -138,6 +138,7 @@ class FinetuneConfig:
     checkpoint_every_steps: int = 500  # resume checkpoints inside an epoch; 0 = epoch ends only
     log_every_steps: int = 50  # how often the loss is checked for non-finite values and logged
     max_bad_images: int = 0  # undecodable training images to skip before failing
+    decode: str = "cpu"  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
 
     def __post_init__(self) -> None:
         _positive(self, "epochs", "batch_size", "lr", "head_scale", "log_every_steps")
@@ -147,6 +148,7 @@ class FinetuneConfig:
         _check_device(self.device)
         if self.loss not in LOSSES:
             raise ValueError(f"loss: {self.loss!r} is not one of {list(LOSSES)}")
+        _check_decode(self.decode)
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,12 @@ class EvalConfig:
     knn_temperature: float = 0.1
     device: str = "auto"
     precision: str = "auto"
+    decode: str = "cpu"  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
 
     def __post_init__(self) -> None:
         _positive(self, "batch_size")
         _check_device(self.device)
+        _check_decode(self.decode)
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,11 @@ _DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
 def _check_device(device: str) -> None:
     if not _DEVICE.fullmatch(device):
         raise ValueError(f"device: {device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:<index>'")
+
+
+def _check_decode(decode: str) -> None:
+    if decode not in ("cpu", "gpu"):
+        raise ValueError(f"decode: {decode!r} is not 'cpu' or 'gpu'")
 
 
 def _ordered_range(obj: Any, *names: str) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "collate_skipping",
     "test_transform",
     "train_transform",
+    "transform_seeded",
     "tte_transform",
     "worker_init",
 ]
@@ -46,15 +47,22 @@ class BadImageError(RuntimeError):
     """An image file that cannot be decoded; the message names the file and manifest row."""
 
 
-def _normalize(preprocess: dict) -> T.Normalize:
-    return T.Normalize(mean=preprocess["mean"], std=preprocess["std"])
+def _to_normalized(preprocess: dict, tensors: bool) -> list[Callable]:
+    """A PIL image, or a uint8 (3, H, W) tensor on any device with `tensors`, to a
+    normalised float tensor (the same values: both scale 0..255 to 0..1)."""
+    to_float = T.ConvertImageDtype(torch.float32) if tensors else T.ToTensor()
+    return [to_float, T.Normalize(mean=preprocess["mean"], std=preprocess["std"])]
 
 
 def train_transform(
-    preprocess: dict, crop_scale: Sequence[float] = (0.08, 1.0), crop_ratio: Sequence[float] = (0.75, 4 / 3)
+    preprocess: dict,
+    crop_scale: Sequence[float] = (0.08, 1.0),
+    crop_ratio: Sequence[float] = (0.75, 4 / 3),
+    tensors: bool = False,
 ) -> Callable:
     """RandomResizedCrop -> flip -> tensor -> normalise (method.md §4.5; torchvision's default
-    scale and ratio, the weights' interpolation)."""
+    scale and ratio, the weights' interpolation). With `tensors` it takes decoded uint8
+    tensors (`jpeg.py`); the crop and flip are drawn by the same calls either way."""
     return T.Compose(
         [
             T.RandomResizedCrop(
@@ -64,34 +72,33 @@ def train_transform(
                 interpolation=_interpolation(preprocess),
             ),
             T.RandomHorizontalFlip(),
-            T.ToTensor(),
-            _normalize(preprocess),
+            *_to_normalized(preprocess, tensors),
         ]
     )
 
 
-def test_transform(preprocess: dict) -> Callable:
+def test_transform(preprocess: dict, tensors: bool = False) -> Callable:  # noqa: PT028 (not a test)
     """Resize the short side to size * 8 // 7 (256 for 224), centre crop (method.md §4.6)."""
     size = preprocess["size"]
     resize = T.Resize(size * 8 // 7, interpolation=_interpolation(preprocess))
-    return T.Compose([resize, T.CenterCrop(size), T.ToTensor(), _normalize(preprocess)])
+    return T.Compose([resize, T.CenterCrop(size), *_to_normalized(preprocess, tensors)])
 
 
 class _StackCrops:
     """Tensor-and-normalise each of FiveCrop's crops and stack them: (5, 3, H, W)."""
 
-    def __init__(self, preprocess: dict) -> None:
-        self.to_tensor = T.Compose([T.ToTensor(), _normalize(preprocess)])
+    def __init__(self, preprocess: dict, tensors: bool) -> None:
+        self.to_tensor = T.Compose(_to_normalized(preprocess, tensors))
 
     def __call__(self, crops: tuple) -> torch.Tensor:
         return torch.stack([self.to_tensor(crop) for crop in crops])
 
 
-def tte_transform(preprocess: dict, expand: int = 24) -> Callable:
+def tte_transform(preprocess: dict, expand: int = 24, tensors: bool = False) -> Callable:
     """Test-time ensembling: resize to size + expand, five crops -> (5, 3, size, size)."""
     size = preprocess["size"]
     resize = T.Resize(size + expand, interpolation=_interpolation(preprocess))
-    return T.Compose([resize, T.FiveCrop(size), _StackCrops(preprocess)])
+    return T.Compose([resize, T.FiveCrop(size), _StackCrops(preprocess, tensors)])
 
 
 class ManifestDataset(Dataset):
@@ -134,12 +141,31 @@ class ManifestDataset(Dataset):
             if not self.skip_bad:
                 raise
             return None, str(err)
-        if seed is not None:
-            # torchvision draws crop and flip from the default CPU generator of this process
-            # (each worker has its own); reseeding it makes the sample's augmentation a pure
-            # function of its seed. Nothing else in training draws from it.
-            torch.random.default_generator.manual_seed(seed)
-        return self.transform(image), self.labels[index]
+        return transform_seeded(self.transform, image, seed), self.labels[index]
+
+    @staticmethod
+    def collate(batch: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        return collate_skipping(batch)
+
+    def prepare(
+        self, images: torch.Tensor, labels: torch.Tensor, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        """A collated batch on `device`: images, labels and the messages of dropped images
+        (decoded already, by the loader's workers: none are dropped here)."""
+        return images.to(device, non_blocking=True), labels.to(device, non_blocking=True), []
+
+
+def transform_seeded(transform: Callable, image: object, seed: int | None) -> torch.Tensor:
+    """`transform(image)`, its random draws seeded by `seed` (training) or not (evaluation).
+
+    torchvision draws crop and flip from the default CPU generator of this process (each
+    worker has its own, and so does a device decoding in the main process); reseeding it
+    makes the sample's augmentation a pure function of its seed. Nothing else in training
+    draws from it.
+    """
+    if seed is not None:
+        torch.random.default_generator.manual_seed(seed)
+    return transform(image)
 
 
 def collate_skipping(batch: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:

@@ -14,7 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from . import data, runtime
+from . import data, jpeg, runtime
 from .config import EvalConfig
 from .data import ManifestDataset
 
@@ -42,9 +42,14 @@ def split_datasets(
     cfg: EvalConfig,
     tte: bool = False,
 ) -> dict[str, ManifestDataset]:
-    """The evaluated splits under the single-crop test transform, or five-crop TTE."""
-    transform = data.tte_transform(preprocess, cfg.tte_expand) if tte else data.test_transform(preprocess)
-    return {split: ManifestDataset(root, pd.read_csv(path), transform) for split, path in manifests.items()}
+    """The evaluated splits under the single-crop test transform, or five-crop TTE; decoded
+    by the loader's workers, or on the device in batches with `evaluation.decode: gpu`."""
+    tensors = cfg.decode == "gpu"
+    transform = (
+        data.tte_transform(preprocess, cfg.tte_expand, tensors) if tte else data.test_transform(preprocess, tensors)
+    )
+    kind = jpeg.EncodedDataset if tensors else ManifestDataset
+    return {split: kind(root, pd.read_csv(path), transform) for split, path in manifests.items()}
 
 
 @torch.no_grad()
@@ -58,6 +63,7 @@ def compute_logits(
     `features(x)` and `head(f)` (the fine-tuned `LongTailClassifier`).
     """
     device = runtime.resolve_device(cfg.device)
+    jpeg.check_decode(cfg.decode, device, "evaluation.decode")
     precision = runtime.resolve_precision(cfg.precision, device)
     model.eval().to(device)
     loader = DataLoader(
@@ -66,12 +72,13 @@ def compute_logits(
         shuffle=False,
         num_workers=num_workers,
         pin_memory=device.type == "cuda",
+        collate_fn=dataset.collate,
     )
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     chunks, feature_chunks, started = [], [], time.perf_counter()
-    for images, _ in tqdm(loader, desc="logits", disable=None):
-        images = images.to(device, non_blocking=True)
+    for images, labels, _ in tqdm(loader, desc="logits", disable=None):
+        images, _, _ = dataset.prepare(images, labels, device)
         crops = images.shape[1] if images.ndim == 5 else 1
         flat = images.flatten(0, 1) if crops > 1 else images
         with runtime.autocast(device, precision):

@@ -229,7 +229,8 @@ def _train_epoch(
     seen, started = 0, time.perf_counter()
     batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
     for step, (images, labels, skipped) in enumerate(batches, start=first_step):
-        for message in skipped:
+        images, labels, dropped = loader.dataset.prepare(images, labels, train_step.device)
+        for message in [*skipped, *dropped]:
             run.skipped_images.add(message)
             logger.warning("skipped bad image (%d/%d): %s", len(run.skipped_images), cfg.max_bad_images, message)
         if len(run.skipped_images) > cfg.max_bad_images:
@@ -237,8 +238,6 @@ def _train_epoch(
                 f"{len(run.skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
             )
         if len(labels):
-            images = images.to(train_step.device, non_blocking=True)
-            labels = labels.to(train_step.device, non_blocking=True)
             loss, logits = train_step(images, labels)
             window.append(loss)
             correct += (logits.argmax(dim=1) == labels).sum()
@@ -275,7 +274,7 @@ def build_optimizer(model: LongTailClassifier, cfg: FinetuneConfig) -> torch.opt
 
 def fit(
     model: LongTailClassifier,
-    dataset: data.ManifestDataset,
+    dataset: data.ManifestDataset,  # or a jpeg.EncodedDataset, decoded on the device
     counts: np.ndarray,
     cfg: FinetuneConfig,
     *,
@@ -326,7 +325,7 @@ def fit(
         num_workers=num_workers,
         pin_memory=device.type == "cuda",
         persistent_workers=num_workers > 0,
-        collate_fn=data.collate_skipping,
+        collate_fn=dataset.collate,
         worker_init_fn=data.worker_init,
     )
     if device.type == "cuda":

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import backbones, config, data, files, models, prior, provenance, runtime, train
+from .. import backbones, config, data, files, jpeg, models, prior, provenance, runtime, train
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -81,8 +81,11 @@ def run(
         clip, backbone["model"], class_names, settings.prompt, cfg.head_scale, cfg.bottleneck
     )
     del clip  # the text tower is no longer needed
-    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio)
-    dataset = data.ManifestDataset(root, pd.read_csv(train_csv), transform, skip_bad=cfg.max_bad_images > 0)
+    jpeg.check_decode(cfg.decode, runtime.resolve_device(cfg.device), "finetune.decode")
+    on_device = cfg.decode == "gpu"
+    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio, tensors=on_device)
+    kind = jpeg.EncodedDataset if on_device else data.ManifestDataset
+    dataset = kind(root, pd.read_csv(train_csv), transform, skip_bad=cfg.max_bad_images > 0)
     fingerprint = _fingerprint(
         settings.as_dict(),
         backbone,
