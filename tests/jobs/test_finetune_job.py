@@ -76,10 +76,16 @@ def _wait_for_state(state: Path, process: subprocess.Popen, epoch: int, min_step
 
 
 @pytest.fixture(scope="module")
-def reference(workdir, tmp_path_factory) -> dict:
+def reference_run(workdir, tmp_path_factory) -> Path:
+    """The checkpoint of an uninterrupted run (history and provenance beside it)."""
     checkpoint = tmp_path_factory.mktemp("reference") / "checkpoint.pt"
     _finish(_start(workdir, checkpoint))
-    return torch.load(checkpoint, weights_only=True)["state"]
+    return checkpoint
+
+
+@pytest.fixture(scope="module")
+def reference(reference_run) -> dict:
+    return torch.load(reference_run, weights_only=True)["state"]
 
 
 def _assert_same_weights(checkpoint: Path, reference: dict) -> None:
@@ -104,7 +110,7 @@ def test_sigkill_mid_epoch_then_rerun_equals_an_uninterrupted_run(workdir, refer
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGUSR1])
-def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, tmp_path, signum):
+def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, reference_run, tmp_path, signum):
     checkpoint = tmp_path / "checkpoint.pt"
     process = _start(workdir, checkpoint, step_seconds=0.15)
     _wait_for_state(tmp_path / "resume.pt", process, epoch=0, min_step=2)
@@ -117,6 +123,14 @@ def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, 
     log = _finish(_start(workdir, checkpoint))
     assert f"resuming from {tmp_path / 'resume.pt'} at epoch {stopped['epoch']} step {stopped['step']}" in log
     _assert_same_weights(checkpoint, reference)
+    # the interruption leaves a trace, and the interrupted epoch's record covers all its images
+    resumes = json.loads(checkpoint.with_suffix(".provenance.json").read_text())["resumes"]
+    assert [(r["epoch"], r["step"]) for r in resumes] == [(stopped["epoch"], stopped["step"])]
+    exact = ("epoch", "images", "train_acc", "lr")
+    history = json.loads(checkpoint.with_suffix(".history.json").read_text())
+    uninterrupted = json.loads(reference_run.with_suffix(".history.json").read_text())
+    assert [{k: e[k] for k in exact} for e in history] == [{k: e[k] for k in exact} for e in uninterrupted]
+    assert [e["loss"] for e in history] == pytest.approx([e["loss"] for e in uninterrupted], rel=1e-6)
 
 
 def test_a_state_from_another_configuration_is_set_aside(workdir, reference, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import random
 
 import numpy as np
@@ -14,6 +15,7 @@ __all__ = [
     "device_name",
     "grad_scaler",
     "loader_workers",
+    "require_gpu",
     "resolve_device",
     "resolve_precision",
     "seed_everything",
@@ -33,6 +35,19 @@ def resolve_device(name: str = "auto") -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError(f"device {name!r} requested but CUDA is not available")
     return device
+
+
+def require_gpu(requested: int, device: str, device_key: str, request_key: str) -> None:
+    """Stop at once when the scheduler granted GPUs (`requested`, the rule's `gpu` resource)
+    but `device` would resolve to the CPU: a driver, module or allocation problem would
+    otherwise train for days on the CPU. `device: cpu` in the config opts out."""
+    if requested > 0 and device == "auto" and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"{request_key} requests {requested} GPU(s), but this job finds no usable CUDA device "
+            f"(torch.cuda.is_available() is False; CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}). "
+            f"Check the node's driver and the job's GPU allocation, "
+            f"or set {device_key}: cpu to run on the CPU on purpose"
+        )
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:

@@ -44,7 +44,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
-_STATE_KEYS = {"fingerprint", "epoch", "step", "model", "optimizer", "scheduler", "scaler", "history", "skipped_images"}
+_STATE_KEYS = {
+    "fingerprint", "epoch", "step", "model", "optimizer", "scheduler", "scaler", "history", "skipped_images",
+    "partial", "resumes",
+}  # fmt: skip
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -118,10 +121,14 @@ class _Run:
     scaler: torch.amp.GradScaler
     history: list[dict] = field(default_factory=list)
     skipped_images: set[str] = field(default_factory=set)
+    partial: dict = field(default_factory=dict)  # the running epoch's counts up to the saved step
+    resumes: list[dict] = field(default_factory=list)  # every resume: epoch, step, time
 
     def save(self, epoch: int, step: int) -> None:
         """Save the state reached *before* `step` of `epoch` (step 0: the epoch's start)."""
         state = {
+            "partial": self.partial if step else {},
+            "resumes": self.resumes,
             "fingerprint": self.fingerprint,
             "epoch": epoch,
             "step": step,
@@ -157,6 +164,9 @@ class _Run:
         self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
         self.history, self.skipped_images = list(state["history"]), set(state["skipped_images"])
+        self.partial = dict(state["partial"])
+        resumed = {"epoch": state["epoch"], "step": state["step"], "time": datetime.now(UTC).isoformat()}
+        self.resumes = [*state["resumes"], resumed]
         logger.info("resuming from %s at epoch %d step %d", self.path, state["epoch"], state["step"])
         return state["epoch"], state["step"]
 
@@ -222,11 +232,14 @@ def _train_epoch(
     stop: threading.Event,
 ) -> dict:
     """One epoch from `first_step`; returns its record. Loss and accuracy stay on the device
-    and are read every `log_every_steps` steps (the non-finite check), not every step."""
+    and are read every `log_every_steps` steps (the non-finite check), not every step. A
+    resumed epoch starts from the counts saved with its state (`run.partial`), so its record
+    covers all its images."""
     steps = math.ceil(len(loader.dataset) / cfg.batch_size)
-    window, window_start, losses = [], first_step, []
-    correct = torch.zeros((), dtype=torch.long, device=train_step.device)
-    seen, started = 0, time.perf_counter()
+    earlier = run.partial if first_step else {}
+    window, window_start, losses = [], first_step, [tuple(pair) for pair in earlier.get("losses", [])]
+    correct = torch.full((), earlier.get("correct", 0), dtype=torch.long, device=train_step.device)
+    seen, started = earlier.get("seen", 0), time.perf_counter() - earlier.get("seconds", 0.0)
     batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
     for step, (images, labels, skipped) in enumerate(batches, start=first_step):
         images, labels, dropped = loader.dataset.prepare(images, labels, train_step.device)
@@ -249,6 +262,8 @@ def _train_epoch(
             logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps, losses[-1][0])
             window, window_start = [], done
         if stop.is_set() or (periodic and done < steps):
+            elapsed = time.perf_counter() - started
+            run.partial = {"losses": losses, "correct": int(correct), "seen": seen, "seconds": elapsed}
             run.save(epoch, done)
             if stop.is_set():
                 raise Preempted(f"stopped by signal at epoch {epoch} step {done}; rerun to resume")
@@ -293,9 +308,10 @@ def fit(
 
     Returns:
         `{"history": [per-epoch dict], "images_per_second", "device", "precision",
-        "peak_gpu_memory_mb", "bad_images", "skipped_images"}`; an image skipped in every
-        epoch counts once. The resume checkpoint is left in place; the caller removes it once
-        the final checkpoint is written.
+        "peak_gpu_memory_mb", "bad_images", "skipped_images", "resumes"}`; an image skipped in
+        every epoch counts once; `resumes` lists every resume of this run (epoch, step, time).
+        The resume checkpoint is left in place; the caller removes it once the final
+        checkpoint is written.
     """
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
@@ -341,7 +357,7 @@ def fit(
             start_step = 0
             run.save(epoch + 1, 0)
 
-    total_images = sum(r["images"] for r in run.history)
+    total_images = sum(r["images"] for r in run.history)  # the resumed epochs' included
     total_seconds = sum(r["seconds"] for r in run.history)
     return {
         "history": run.history,
@@ -351,4 +367,5 @@ def fit(
         "peak_gpu_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None,
         "bad_images": len(run.skipped_images),
         "skipped_images": sorted(run.skipped_images),
+        "resumes": run.resumes,
     }

@@ -15,6 +15,7 @@ rule estimate_prior:
         "logs/estimate_prior/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/estimate_prior/{dataset}/{backbone}.tsv"
+    localrule: True  # seconds: not worth a cluster job
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")

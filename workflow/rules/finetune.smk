@@ -13,7 +13,6 @@ rule finetune:
         "logs/finetune/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/finetune/{dataset}/{backbone}.tsv"
-    retries: 1
     conda:
         "../../envs/torch.yaml"
     threads: compute("finetune", "threads")

@@ -15,7 +15,6 @@ rule logits:
         "logs/logits/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/logits/{dataset}/{backbone}.tsv"
-    retries: 1
     conda:
         "../../envs/torch.yaml"
     threads: compute("logits", "threads")
@@ -63,7 +62,6 @@ rule zeroshot_logits:
         "logs/zeroshot_logits/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/zeroshot_logits/{dataset}/{backbone}.tsv"
-    retries: 1
     conda:
         "../../envs/torch.yaml"
     threads: compute("logits", "threads")

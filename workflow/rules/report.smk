@@ -29,6 +29,7 @@ rule tables:
         "logs/tables/{dataset}.log",
     benchmark:
         "benchmarks/tables/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")
@@ -58,6 +59,7 @@ rule figures:
         "logs/figures/{dataset}.log",
     benchmark:
         "benchmarks/figures/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")
@@ -99,6 +101,7 @@ rule gla_tables:
         "logs/gla_tables/{dataset}.log",
     benchmark:
         "benchmarks/gla_tables/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")

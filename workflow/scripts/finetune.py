@@ -22,4 +22,5 @@ finetune.run(
     pretrain_prior=snakemake.input.get("prior"),
     log=snakemake.log[0],
     threads=snakemake.threads,
+    gpus=snakemake.resources.get("gpu", 0),
 )

@@ -22,4 +22,5 @@ zeroshot_logits.run(
     provenance_json=snakemake.output.provenance,
     log=snakemake.log[0],
     threads=snakemake.threads,
+    gpus=snakemake.resources.get("gpu", 0),
 )

@@ -20,7 +20,8 @@ class Job:
         return provenance.record(config, self.started, **facts)
 
 
-def start(log_path: str | os.PathLike | None) -> Job:
-    """Log to stderr and `log_path` (tracebacks included) and start the job's clock."""
-    log.setup(log_path)
+def start(log_path: str | os.PathLike | None, numbered: bool = False) -> Job:
+    """Log to stderr and `log_path` (tracebacks included) and start the job's clock; with
+    `numbered`, also to the next free `<log_path stem>.attempt<N><suffix>` (`log.setup`)."""
+    log.setup(log_path, numbered)
     return Job(provenance.now())

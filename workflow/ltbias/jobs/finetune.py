@@ -55,6 +55,7 @@ def run(
     pretrain_prior: str | os.PathLike | None = None,
     log: str | os.PathLike | None = None,
     threads: int = 1,
+    gpus: int = 0,
 ) -> dict:
     """Fine-tune one backbone and write its checkpoint, history and provenance.
 
@@ -63,9 +64,15 @@ def run(
     The resume state lives beside the checkpoint as `resume.pt` until the run completes; it
     is tied to the settings, backbone, weights, train split, class names, prior, the code this
     process runs and the package versions.
+
+    `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
+    usable the job stops at once (`runtime.require_gpu`). Each run also logs to the next free
+    `<log>.attempt<N>.log`: Snakemake clears the rule's log before a retry, these stay.
+    `provenance.json` lists every resume.
     """
-    job = context.start(log)
+    job = context.start(log, numbered=True)
     runtime.set_threads(threads)
+    runtime.require_gpu(gpus, settings.finetune.device, "finetune.device", "compute.finetune.gpu")
     cfg = settings.finetune
     if (cfg.loss == "gla") != (pretrain_prior is not None):
         needs = "needs the backbone's estimated prior" if cfg.loss == "gla" else "takes no pre-training prior"
@@ -120,7 +127,9 @@ def run(
     payload = models.checkpoint_payload(model, backbone, class_names, config.as_dict(cfg), metrics)
     files.save_torch(checkpoint, payload)
     files.save_json(history, summary["history"])
-    facts = ("device", "precision", "images_per_second", "peak_gpu_memory_mb", "bad_images", "skipped_images")
+    facts = (
+        "device", "precision", "images_per_second", "peak_gpu_memory_mb", "bad_images", "skipped_images", "resumes"
+    )  # fmt: skip
     files.save_json(
         provenance_json, job.record(settings.as_dict(), backbone=backbone, **{k: summary[k] for k in facts})
     )

@@ -42,13 +42,19 @@ def run(
     provenance_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
+    gpus: int = 0,
 ) -> None:
     """Cache the raw logits (no LA offset) of the fine-tuned model on val and test (single
     crop), on test with five-crop TTE, and the test split's kNN votes with the val features
     as memory (method.md §6); measure the model's inference cost (`cost.measure`) into
-    `cost_json`."""
+    `cost_json`.
+
+    `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
+    usable the job stops at once (`runtime.require_gpu`).
+    """
     job = context.start(log)
     runtime.set_threads(threads)
+    runtime.require_gpu(gpus, settings.evaluation.device, "evaluation.device", "compute.logits.gpu")
     cfg = settings.evaluation
     model, meta = models.load_finetuned(checkpoint, weights)
     preprocess = meta["backbone"]["preprocess"]

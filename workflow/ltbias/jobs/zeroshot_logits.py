@@ -43,10 +43,16 @@ def run(
     provenance_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
+    gpus: int = 0,
 ) -> None:
-    """Cache logit_scale x cosine(projected image feature, prompt feature) on val and test."""
+    """Cache logit_scale x cosine(projected image feature, prompt feature) on val and test.
+
+    `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
+    usable the job stops at once (`runtime.require_gpu`).
+    """
     job = context.start(log)
     runtime.set_threads(threads)
+    runtime.require_gpu(gpus, settings.evaluation.device, "evaluation.device", "compute.logits.gpu")
     cfg = settings.evaluation
     backbone = files.load_json(backbone_json)
     class_names = pd.read_csv(classes_csv)["class_name"].tolist()
