@@ -30,6 +30,12 @@ def test_vit_b16_from_a_local_checkpoint_on_a_folder_dataset(tmp_path):
         "evaluation": {"batch_size": 4},
     }
     (checkout / "tiny.yaml").write_text(yaml.safe_dump(config))
+    if not torch.cuda.is_available():  # the paper's compute block asks for a GPU: none here
+        refused = snakemake(checkout, "--configfile", "tiny.yaml")
+        assert refused.returncode != 0
+        assert "compute.finetune.gpu requests 1 GPU(s), but this job finds no usable CUDA device" in refused.stderr
+        config["finetune"]["device"] = config["evaluation"]["device"] = "cpu"  # on purpose
+        (checkout / "tiny.yaml").write_text(yaml.safe_dump(config))
     result = snakemake(checkout, "--configfile", "tiny.yaml")
     assert result.returncode == 0, result.stderr[-4000:]
 
