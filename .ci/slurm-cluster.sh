@@ -14,11 +14,12 @@ action=$1
 dir=$(realpath -m "$2")
 
 start() {
+    mkdir -p "$dir"/{state,spool,log}
     if ! command -v slurmctld > /dev/null || ! command -v munged > /dev/null; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge > /dev/null
+        touch "$dir/installed-here"  # stop removes them again, see there
     fi
-    mkdir -p "$dir"/{state,spool,log}
     # munge: a fresh key, the daemon as the munge user, its socket in DIR
     install -d -o munge -g munge -m 0755 "$dir/munge" "$dir/munge/run"
     install -d -o munge -g munge -m 0700 "$dir/munge/etc"
@@ -83,6 +84,12 @@ stop() {
     for pid in "$dir/slurmd.pid" "$dir/slurmctld.pid" "$dir/munge/run/munged.pid"; do
         [ -f "$pid" ] && kill "$(cat "$pid")" 2> /dev/null || true
     done
+    rm -f /etc/slurm/slurm.conf /etc/slurm/gres.conf
+    # Installed Slurm clients without a controller make every Snakemake start wait about
+    # 10 s (the executor plugin probes sacct and squeue on import): leave the machine as found.
+    if [ -f "$dir/installed-here" ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq --auto-remove slurm-wlm slurm-client munge > /dev/null
+    fi
 }
 
 "$action"
