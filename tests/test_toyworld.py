@@ -20,6 +20,18 @@ def test_render_is_seeded(small_world):
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+def test_render_in_pieces_equals_render_at_once(small_world):
+    # chunks of `chunk` images draw in a fixed order: a caller's split on a chunk boundary is invisible
+    labels = np.random.default_rng(0).integers(small_world.num_classes, size=40)
+    whole = toyworld.render(small_world, labels, np.random.default_rng(1), chunk=16)
+    rng = np.random.default_rng(1)
+    pieces = [
+        toyworld.render(small_world, labels[:32], rng, chunk=16),
+        toyworld.render(small_world, labels[32:], rng, chunk=16),
+    ]
+    assert np.array_equal(whole, np.concatenate(pieces))
+
+
 def test_class_colour_dominates_the_object(small_world):
     # without clutter and noise, the pixel at the object's centre has the class colour
     clean = toyworld.ToyWorld(

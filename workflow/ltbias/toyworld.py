@@ -132,15 +132,22 @@ _PATTERNS = {
 
 
 def _shape_mask(shape: np.ndarray, dx: np.ndarray, dy: np.ndarray, r: np.ndarray) -> np.ndarray:
-    masks = np.stack(
-        [
-            dx**2 + dy**2 <= r**2,
-            np.maximum(abs(dx), abs(dy)) <= 0.85 * r,
-            abs(dx) + abs(dy) <= 1.2 * r,
-            (dy <= 0.8 * r) & (dy >= -r) & (abs(dx) <= 0.65 * (dy + r)),
-        ]
-    )  # (shapes, N, S, S)
-    return np.take_along_axis(masks, shape[None, :, None, None], axis=0)[0]
+    """True inside each image's shape: `shape` (N,) indexes SHAPES; dx, dy (N, S, S); r (N, 1, 1)."""
+    inside = np.empty(dx.shape, dtype=bool)
+    for i, name in enumerate(SHAPES):
+        sel = shape == i
+        if not sel.any():
+            continue
+        x, y, radius = dx[sel], dy[sel], r[sel]
+        if name == "circle":
+            inside[sel] = x * x + y * y <= radius * radius
+        elif name == "square":
+            inside[sel] = np.maximum(abs(x), abs(y)) <= 0.85 * radius
+        elif name == "diamond":
+            inside[sel] = abs(x) + abs(y) <= 1.2 * radius
+        else:  # triangle, apex up
+            inside[sel] = (y <= 0.8 * radius) & (y >= -radius) & (abs(x) <= 0.65 * (y + radius))
+    return inside
 
 
 def _draw(
@@ -157,9 +164,9 @@ def _draw(
     cx = rng.uniform(r, size - r)
     cy = rng.uniform(r, size - r)
     shape = rng.integers(len(SHAPES), size=n)
-    px, py, orientation = (rng.integers(0, 4, size=n).astype(float)[:, None, None] for _ in range(3))
-    yy, xx = np.mgrid[0:size, 0:size].astype(float) + 0.5
-    bx = lambda v: v[:, None, None]  # noqa: E731  (N,) -> (N, 1, 1)
+    px, py, orientation = (rng.integers(0, 4, size=n).astype(np.float32)[:, None, None] for _ in range(3))
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + np.float32(0.5)
+    bx = lambda v: v.astype(np.float32)[:, None, None]  # noqa: E731  (N,) -> (N, 1, 1)
     inside = _shape_mask(shape, xx - bx(cx), yy - bx(cy), bx(r))
     on = np.zeros_like(inside)
     for i, name in enumerate(world.patterns):
@@ -169,31 +176,46 @@ def _draw(
     fill = colors + rng.uniform(-world.color_jitter, world.color_jitter, (n, 3))
     off_base = np.where(rng.random(n) < 0.5, 235.0, 25.0)[:, None]
     off = off_base + rng.uniform(-world.color_jitter, world.color_jitter, (n, 3))
-    img[:] = np.where((inside & on)[..., None], fill[:, None, None, :], img)
-    img[:] = np.where((inside & ~on)[..., None], off[:, None, None, :], img)
+    np.copyto(img, fill[:, None, None, :], where=(inside & on)[..., None], casting="same_kind")
+    np.copyto(img, off[:, None, None, :], where=(inside & ~on)[..., None], casting="same_kind")
 
 
-def render(world: ToyWorld, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Render one image per label: uint8 array (N, S, S, 3)."""
+def render(world: ToyWorld, labels: np.ndarray, rng: np.random.Generator, chunk: int = 256) -> np.ndarray:
+    """Render one image per label: uint8 array (N, S, S, 3).
+
+    Images are drawn `chunk` at a time (float32 working arrays that stay in cache), so
+    rendering labels[:k] and labels[k:] with one generator equals rendering all of them
+    whenever k is a multiple of `chunk`.
+    """
     labels = np.asarray(labels, dtype=np.int64)
+    size = world.image_size
+    out = np.empty((len(labels), size, size, 3), dtype=np.uint8)
+    for start in range(0, len(labels), chunk):
+        out[start : start + chunk] = _render_chunk(world, labels[start : start + chunk], rng)
+    return out
+
+
+def _render_chunk(world: ToyWorld, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     n, size = len(labels), world.image_size
     palette = np.array(list(world.colors.values()), dtype=float)  # (colours, 3)
-    img = np.broadcast_to(rng.uniform(40, 215, (n, 1, 1, 3)), (n, size, size, 3)).copy()
+    img = np.empty((n, size, size, 3), dtype=np.float32)
+    img[:] = rng.uniform(40, 215, (n, 1, 1, 3))
     yy, xx = np.mgrid[0:size, 0:size]
     for _ in range(world.background_blobs):
         x0, y0 = rng.integers(0, size, (2, n, 1, 1))
         w, h = rng.integers(size // 6, size // 2, (2, n, 1, 1))
         blob = (xx >= x0) & (xx < x0 + w) & (yy >= y0) & (yy < y0 + h)
         color = rng.uniform(20, 235, (n, 3))
-        img = np.where(blob[..., None], color[:, None, None, :], img)
+        np.copyto(img, color[:, None, None, :], where=blob[..., None], casting="same_kind")
     for _ in range(world.distractors):
         color_idx = rng.integers(len(palette), size=n)
         pattern_idx = rng.integers(len(world.patterns), size=n)
         _draw(img, rng, world, palette[color_idx], pattern_idx, world.distractor_radius)
     color_idx, pattern_idx = world.class_attributes(labels)
     _draw(img, rng, world, palette[color_idx], pattern_idx, world.object_radius)
-    img += rng.normal(0.0, world.noise, img.shape)
-    return np.clip(np.rint(img), 0, 255).astype(np.uint8)
+    noise = rng.standard_normal(img.shape, dtype=np.float32)
+    img += np.float32(world.noise) * noise
+    return np.clip(np.rint(img, out=img), 0, 255, out=img).astype(np.uint8)
 
 
 def write_raw_dataset(
