@@ -1,9 +1,10 @@
 import numpy as np
+import open_clip
 import pytest
 import torch
 
 from helpers import TOY_MODEL
-from ltbias import config, pretrain
+from ltbias import backbones, config, pretrain
 from ltbias.config import PretrainConfig
 
 
@@ -26,6 +27,31 @@ def test_pretraining_is_seeded_in_both_modes(small_world, toy_preprocess, negati
     assert set(state) >= {"visual.proj", "text_projection", "logit_scale"}
     again, _, _ = pretrain.pretrain(TOY_MODEL, small_world, cfg, toy_preprocess)
     assert all(torch.equal(state[k], again[k]) for k in state)  # seeded
+
+
+def test_each_distinct_caption_is_encoded_once_with_the_same_features(small_world):
+    clip = backbones.random_clip(TOY_MODEL).eval()
+    tokens = open_clip.get_tokenizer(TOY_MODEL)([f"{t} {n}" for n in small_world.class_names for t in "ab"])
+    tokens = tokens.view(small_world.num_classes, 2, -1)
+    labels, template = np.array([3, 0, 3, 3, 5]), np.array([1, 0, 1, 0, 1])
+    encoded = []
+    clip.encode_text = lambda text, normalize, encode=clip.encode_text: (
+        encoded.append(len(text)) or encode(text, normalize)
+    )
+    with torch.no_grad():
+        features = pretrain._caption_features(clip, tokens, labels, template)
+        direct = clip.encode_text(tokens[labels, template], normalize=True)
+    assert encoded[0] == 4  # (3, 1) twice
+    torch.testing.assert_close(features, direct)
+
+
+def test_the_token_embedding_keeps_its_initialisation(small_world, toy_preprocess):
+    cfg = PretrainConfig(corpus_size=100, steps=3, batch_size=16, warmup_steps=1, seed=4)
+    state, _, _ = pretrain.pretrain(TOY_MODEL, small_world, cfg, toy_preprocess)
+    torch.manual_seed(4)  # pretrain seeds everything with cfg.seed before building the model
+    initial = backbones.random_clip(TOY_MODEL).state_dict()
+    assert torch.equal(state["token_embedding.weight"], initial["token_embedding.weight"])
+    assert not torch.equal(state["text_projection"], initial["text_projection"])
 
 
 def test_unknown_negatives_are_rejected():
