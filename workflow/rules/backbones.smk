@@ -10,6 +10,7 @@ rule check_backbone:
         "logs/check_backbone/{backbone}.log",
     benchmark:
         "benchmarks/check_backbone/{backbone}.tsv"
+    priority: PRIORITY["check"]
     localrule: True
     conda:
         "../../envs/torch.yaml"
@@ -27,6 +28,7 @@ rule fetch_weights:
         f"{config['weights_dir']}/{{backbone}}.pt",
     log:
         "logs/fetch_weights/{backbone}.log",
+    priority: PRIORITY["weights"]
     localrule: True
     conda:
         "../../envs/torch.yaml"
@@ -46,6 +48,7 @@ rule pretrain_toy:
         "logs/pretrain_toy/{backbone}.log",
     benchmark:
         "benchmarks/pretrain_toy/{backbone}.tsv"
+    priority: PRIORITY["weights"]
     conda:
         "../../envs/torch.yaml"
     threads: compute("pretrain", "threads")

@@ -10,6 +10,7 @@ rule render_toy:
         "logs/render_toy/{dataset}.log",
     benchmark:
         "benchmarks/render_toy/{dataset}.tsv"
+    priority: PRIORITY["data"]
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")
@@ -31,6 +32,7 @@ rule fetch_list:
         "resources/lists/{dataset}/{name}",
     log:
         "logs/fetch_list/{dataset}/{name}.log",
+    priority: PRIORITY["data"]
     localrule: True
     conda:
         "../../envs/py-cpu.yaml"
@@ -54,6 +56,7 @@ rule make_splits:
         "logs/make_splits/{dataset}.log",
     benchmark:
         "benchmarks/make_splits/{dataset}.tsv"
+    priority: PRIORITY["data"]
     conda:
         "../../envs/py-cpu.yaml"
     threads: compute("light", "threads")

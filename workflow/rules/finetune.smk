@@ -13,6 +13,7 @@ rule finetune:
         "logs/finetune/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/finetune/{dataset}/{backbone}.tsv"
+    priority: PRIORITY["finetune"]
     conda:
         "../../envs/torch.yaml"
     threads: compute("finetune", "threads")

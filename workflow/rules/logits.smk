@@ -15,6 +15,7 @@ rule logits:
         "logs/logits/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/logits/{dataset}/{backbone}.tsv"
+    priority: PRIORITY["logits"]
     conda:
         "../../envs/torch.yaml"
     threads: compute("logits", "threads")
