@@ -28,7 +28,7 @@ def measure(
     batch_size: int,
     device: torch.device,
     precision: str,
-    min_seconds: float = 1.0,
+    min_seconds: float = 0.5,
 ) -> dict:
     """`{"parameters", "trainable_parameters", "gflops_per_image", "images_per_second",
     "batch_size"}` of `model` (in eval mode) on `device`.
