@@ -174,10 +174,10 @@ class EvalConfig:
 class PretrainConfig:
     """Contrastive pretraining of a toy backbone on its long-tailed caption corpus."""
 
-    corpus_size: int = 12000
+    corpus_size: int = 8000
     imbalance: float = 100.0  # max/min class frequency in the corpus
-    steps: int = 800
-    batch_size: int = 128
+    steps: int = 700
+    batch_size: int = 64
     lr: float = 2e-3
     weight_decay: float = 0.1
     warmup_steps: int = 100
