@@ -44,6 +44,13 @@ def per_class_accuracy(
     _save(fig, path)
 
 
+def _error_bars(centre: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """(2, n) lengths below and above `centre`, clipped at 0 (matplotlib refuses negative
+    ones): the mean of equal values can exceed them by a rounding error (0.1 three times
+    averages to 0.10000000000000002), and a percentile interval need not hold its estimate."""
+    return np.clip(np.vstack([centre - low, high - centre]), 0, None)
+
+
 def accuracy_vs_members(metrics: pd.DataFrame, path: str | os.PathLike) -> None:
     """Group accuracy against the number M of ensembled backbones: mean over the subsets
     of each size, with the min-max spread as error bars; one panel for D- and one for
@@ -56,7 +63,7 @@ def accuracy_vs_members(metrics: pd.DataFrame, path: str | os.PathLike) -> None:
         by_size = metrics.groupby("size")[columns]
         mean, low, high = by_size.mean(), by_size.min(), by_size.max()
         for column, name in zip(columns, names, strict=True):
-            err = np.vstack([mean[column] - low[column], high[column] - mean[column]])
+            err = _error_bars(mean[column], low[column], high[column])
             ax.errorbar(mean.index, mean[column], yerr=err, marker="o", capsize=3, label=name)
         ax.set_title(title)
         ax.set_xlabel("backbones in the ensemble (M)")
@@ -95,7 +102,7 @@ def accuracy_vs_cost(table9: pd.DataFrame, labels: Sequence[str], path: str | os
     as `tables.table9` returns it."""
     fig, ax = plt.subplots(figsize=(6, 4))
     flops, accuracy = table9["MFLOPs/image"], table9["All"]
-    err = np.vstack([accuracy - table9["All lo"], table9["All hi"] - accuracy]) if "All lo" in table9 else None
+    err = _error_bars(accuracy, table9["All lo"], table9["All hi"]) if "All lo" in table9 else None
     ax.errorbar(flops, accuracy, yerr=err, fmt="o", capsize=3, color="tab:blue", label="subset (95 % interval)")
     frontier = table9[table9[FRONTIER] == CHECK].sort_values("MFLOPs/image")
     ax.plot(frontier["MFLOPs/image"], frontier["All"], color="tab:orange", lw=1.2, label="frontier")

@@ -1,0 +1,34 @@
+import pandas as pd
+
+from ltbias import figures
+from ltbias.tables import CHECK, FRONTIER
+
+
+def test_members_figure_takes_equal_values_whose_mean_rounds_above_them(tmp_path):
+    # 0.1 three times averages to 0.10000000000000002: a negative error bar unless clipped
+    metrics = pd.DataFrame(
+        {
+            "size": [1, 1, 1, 2],
+            "d_many": [0.1, 0.1, 0.1, 0.5],
+            "d_medium": [0.2, 0.3, 0.4, 0.5],
+            "d_few": [0.1, 0.1, 0.1, 0.5],
+            "all": [0.1, 0.1, 0.1, 0.5],
+        }
+    )
+    assert metrics.groupby("size")["all"].mean()[1] > 0.1
+    figures.accuracy_vs_members(metrics, tmp_path / "members.svg")
+    assert (tmp_path / "members.svg").read_text().startswith("<?xml")
+
+
+def test_cost_figure_takes_an_interval_that_misses_its_estimate(tmp_path):
+    table9 = pd.DataFrame(
+        {
+            "MFLOPs/image": [3.8, 7.6],
+            "All": [60.0, 70.0],
+            "All lo": [60.5, 65.0],  # a percentile interval need not contain the point estimate
+            "All hi": [64.0, 74.0],
+            FRONTIER: ["", CHECK],
+        }
+    )
+    figures.accuracy_vs_cost(table9, ["A", "A + B"], tmp_path / "cost.svg")
+    assert (tmp_path / "cost.svg").read_text().startswith("<?xml")
