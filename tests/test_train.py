@@ -1,4 +1,5 @@
 import math
+import signal
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,40 @@ def test_fit_trains_with_the_pretraining_prior_it_is_given(
     assert torch.allclose(trained(np.full(n_classes, 1 / n_classes), "uniform"), la, atol=1e-5)
     skewed = np.geomspace(1, 1e-3, n_classes)
     assert not torch.allclose(trained(skewed / skewed.sum(), "skewed"), la, atol=1e-3)
+
+
+def test_a_stop_inside_a_log_window_leaves_the_history_exact(
+    toy_train_set, tmp_path, toy_weights, toy_preprocess, small_world
+):
+    """A stop splits its epoch's steps into other windows than an uninterrupted run reads; no
+    number of the history may change by a bit (CI compares a preempted run's history.json)."""
+    from ltbias import backbones, models
+
+    def fresh():
+        torch.manual_seed(0)
+        clip = backbones.load_clip("ltbias-toy-vit", toy_weights, toy_preprocess)
+        return models.build_classifier(clip, "ltbias-toy-vit", small_world.class_names, "a photo of a {}.", 25.0)
+
+    dataset, counts = toy_train_set
+    settings = {"epochs": 2, "batch_size": 8, "log_every_steps": 4}
+    assert math.ceil(len(dataset) / 8) == 7  # windows of steps 0-3 and 4-6
+    uninterrupted = _fit(fresh(), dataset, counts, tmp_path / "reference", **settings)["history"]
+    model, calls = fresh(), {"n": 0}
+    forward = model.forward
+
+    def stopped_at_step_2(images):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            signal.raise_signal(signal.SIGTERM)  # as Slurm before a time limit
+        return forward(images)
+
+    model.forward = stopped_at_step_2
+    with pytest.raises(train.Preempted, match="at epoch 0 step 3"):
+        _fit(model, dataset, counts, tmp_path / "stopped", **settings)
+    resumed = _fit(fresh(), dataset, counts, tmp_path / "stopped", **settings)
+    exact = ("epoch", "lr", "loss", "train_acc", "images")
+    assert [{k: e[k] for k in exact} for e in resumed["history"]] == [{k: e[k] for k in exact} for e in uninterrupted]
+    assert [(r["epoch"], r["step"]) for r in resumed["resumes"]] == [(0, 3)]
 
 
 def test_non_finite_loss_names_epoch_and_step(toy_classifier, toy_train_set, tmp_path):

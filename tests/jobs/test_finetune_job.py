@@ -126,11 +126,10 @@ def test_stop_signal_checkpoints_exits_non_zero_and_resumes(workdir, reference, 
     # the interruption leaves a trace, and the interrupted epoch's record covers all its images
     resumes = json.loads(checkpoint.with_suffix(".provenance.json").read_text())["resumes"]
     assert [(r["epoch"], r["step"]) for r in resumes] == [(stopped["epoch"], stopped["step"])]
-    exact = ("epoch", "images", "train_acc", "lr")
+    exact = ("epoch", "images", "train_acc", "lr", "loss")
     history = json.loads(checkpoint.with_suffix(".history.json").read_text())
     uninterrupted = json.loads(reference_run.with_suffix(".history.json").read_text())
     assert [{k: e[k] for k in exact} for e in history] == [{k: e[k] for k in exact} for e in uninterrupted]
-    assert [e["loss"] for e in history] == pytest.approx([e["loss"] for e in uninterrupted], rel=1e-6)
 
 
 def test_a_state_from_another_configuration_is_set_aside(workdir, reference, tmp_path):

@@ -95,10 +95,10 @@ def _stop_requested() -> Iterator[threading.Event]:
             signal.signal(s, h)
 
 
-def _check_finite(losses: list[torch.Tensor], epoch: int, first_step: int) -> float:
-    """Mean of the window's losses; raise naming the first non-finite step."""
+def _check_finite(losses: list[torch.Tensor], epoch: int, first_step: int) -> list[float]:
+    """The window's losses as floats, step by step; raise naming the first non-finite step."""
     if not losses:
-        return float("nan")
+        return []
     window = torch.stack(losses).float().cpu()
     finite = torch.isfinite(window)
     if not finite.all():
@@ -106,7 +106,15 @@ def _check_finite(losses: list[torch.Tensor], epoch: int, first_step: int) -> fl
         raise NonFiniteLossError(
             f"non-finite training loss {window[step - first_step].item()} at epoch {epoch}, step {step}"
         )
-    return float(window.mean())
+    return window.tolist()
+
+
+def _sum_in_order(total: float, values: list[float]) -> float:
+    """total + values[0] + values[1] + ..., left to right in float64, so a sum carried across
+    a stop equals the uninterrupted one (Python 3.12's `sum` compensates: not a plain fold)."""
+    for value in values:
+        total += value
+    return total
 
 
 @dataclass
@@ -237,7 +245,9 @@ def _train_epoch(
     covers all its images."""
     steps = math.ceil(len(loader.dataset) / cfg.batch_size)
     earlier = run.partial if first_step else {}
-    window, window_start, losses = [], first_step, [tuple(pair) for pair in earlier.get("losses", [])]
+    window, window_start = [], first_step
+    # the epoch's loss: a float64 sum in step order, whichever windows (or stop) split the epoch
+    loss_sum, loss_steps = earlier.get("loss_sum", 0.0), earlier.get("loss_steps", 0)
     correct = torch.full((), earlier.get("correct", 0), dtype=torch.long, device=train_step.device)
     seen, started = earlier.get("seen", 0), time.perf_counter() - earlier.get("seconds", 0.0)
     batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
@@ -258,21 +268,25 @@ def _train_epoch(
         done = step + 1
         periodic = cfg.checkpoint_every_steps and done % cfg.checkpoint_every_steps == 0
         if done % cfg.log_every_steps == 0 or periodic or stop.is_set():
-            losses.append((_check_finite(window, epoch, window_start), len(window)))
-            logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps, losses[-1][0])
+            values = _check_finite(window, epoch, window_start)
+            loss_sum, loss_steps = _sum_in_order(loss_sum, values), loss_steps + len(values)
+            mean = sum(values) / len(values) if values else float("nan")
+            logger.info("epoch %d step %d/%d loss %.4f", epoch, done, steps, mean)
             window, window_start = [], done
         if stop.is_set() or (periodic and done < steps):
             elapsed = time.perf_counter() - started
-            run.partial = {"losses": losses, "correct": int(correct), "seen": seen, "seconds": elapsed}
+            counts = {"loss_sum": loss_sum, "loss_steps": loss_steps, "correct": int(correct), "seen": seen}
+            run.partial = counts | {"seconds": elapsed}
             run.save(epoch, done)
             if stop.is_set():
                 raise Preempted(f"stopped by signal at epoch {epoch} step {done}; rerun to resume")
-    losses.append((_check_finite(window, epoch, window_start), len(window)))
+    values = _check_finite(window, epoch, window_start)
+    loss_sum, loss_steps = _sum_in_order(loss_sum, values), loss_steps + len(values)
     seconds = time.perf_counter() - started
     return {
         "epoch": epoch,
         "lr": run.optimizer.param_groups[0]["lr"],
-        "loss": sum(m * n for m, n in losses if n) / max(1, sum(n for _, n in losses)),
+        "loss": loss_sum / max(1, loss_steps),
         "train_acc": 100.0 * int(correct) / max(1, seen),
         "images": seen,
         "seconds": seconds,
