@@ -32,9 +32,9 @@ def throughput(folder: Path, manifest, decode: str, args: argparse.Namespace) ->
     """One epoch of fine-tuning over `manifest`; the summary `fit` returns."""
     torch.manual_seed(0)
     model = models.assemble_classifier(open_clip.create_model(args.model).visual, 1000, 25.0)
-    on_device = decode == "gpu"
-    transform = data.train_transform(PREPROCESS | {"interpolation": "bilinear"}, tensors=on_device)
-    dataset = (jpeg.EncodedDataset if on_device else data.ManifestDataset)(folder, manifest, transform)
+    kind = jpeg.dataset_class(decode)
+    transform = data.train_transform(PREPROCESS | {"interpolation": "bilinear"}, tensors=kind.tensors)
+    dataset = kind(folder, manifest, transform)
     cfg = FinetuneConfig(epochs=1, batch_size=args.batch, checkpoint_every_steps=0, log_every_steps=10, decode=decode)
     counts = np.bincount(manifest["label"], minlength=1000) + 1
     with tempfile.TemporaryDirectory() as state:

@@ -77,6 +77,8 @@ def test_a_bad_file_is_named_or_dropped_with_its_label(tmp_path):
 
 def test_cpu_decoding_is_the_default_and_gpu_decoding_needs_a_gpu():
     assert FinetuneConfig().decode == "cpu" and EvalConfig().decode == "cpu"
+    assert jpeg.dataset_class("cpu") is data.ManifestDataset and not data.ManifestDataset.tensors
+    assert jpeg.dataset_class("gpu") is jpeg.EncodedDataset and jpeg.EncodedDataset.tensors
     with pytest.raises(ValueError, match=r"finetune\.decode: 'gpu' decodes JPEGs on a CUDA device, but this job"):
         jpeg.check_decode("gpu", CPU, "finetune.decode")
     jpeg.check_decode("cpu", CPU, "finetune.decode")

@@ -107,7 +107,10 @@ class ManifestDataset(Dataset):
     Items are addressed by `(index, seed)` pairs from `EpochBatchSampler` (training) or by
     plain indices (evaluation). With `skip_bad=True` an undecodable image yields `None`,
     which `collate_skipping` drops and reports; otherwise it raises `BadImageError`.
+    Its transform takes PIL images: build it with the transforms' `tensors=ManifestDataset.tensors`.
     """
+
+    tensors = False
 
     def __init__(
         self,

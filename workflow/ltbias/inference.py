@@ -44,11 +44,12 @@ def split_datasets(
 ) -> dict[str, ManifestDataset]:
     """The evaluated splits under the single-crop test transform, or five-crop TTE; decoded
     by the loader's workers, or on the device in batches with `evaluation.decode: gpu`."""
-    tensors = cfg.decode == "gpu"
+    kind = jpeg.dataset_class(cfg.decode)
     transform = (
-        data.tte_transform(preprocess, cfg.tte_expand, tensors) if tte else data.test_transform(preprocess, tensors)
+        data.tte_transform(preprocess, cfg.tte_expand, kind.tensors)
+        if tte
+        else data.test_transform(preprocess, kind.tensors)
     )
-    kind = jpeg.EncodedDataset if tensors else ManifestDataset
     return {split: kind(root, pd.read_csv(path), transform) for split, path in manifests.items()}
 
 

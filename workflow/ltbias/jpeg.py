@@ -22,7 +22,7 @@ from torchvision.io import ImageReadMode, decode_jpeg, read_file
 
 from .data import BadImageError, ManifestDataset, transform_seeded
 
-__all__ = ["EncodedDataset", "check_decode"]
+__all__ = ["EncodedDataset", "check_decode", "dataset_class"]
 
 
 @contextlib.contextmanager
@@ -38,9 +38,17 @@ def check_decode(decode: str, device: torch.device, key: str) -> None:
         raise ValueError(f"{key}: 'gpu' decodes JPEGs on a CUDA device, but this job runs on {device}; use 'cpu'")
 
 
+def dataset_class(decode: str) -> type[ManifestDataset]:
+    """The dataset for `finetune.decode` / `evaluation.decode`; build its transform with
+    `tensors=<class>.tensors`."""
+    return EncodedDataset if decode == "gpu" else ManifestDataset
+
+
 class EncodedDataset(ManifestDataset):
     """A `ManifestDataset` whose items are the files' bytes; `prepare` decodes and transforms
     a collated batch on the device. Its transform takes uint8 (3, H, W) tensors."""
+
+    tensors = True
 
     def __getitem__(self, item: int | tuple[int, int]):
         index, seed = item if isinstance(item, tuple) else (item, None)

@@ -89,9 +89,8 @@ def run(
     )
     del clip  # the text tower is no longer needed
     jpeg.check_decode(cfg.decode, runtime.resolve_device(cfg.device), "finetune.decode")
-    on_device = cfg.decode == "gpu"
-    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio, tensors=on_device)
-    kind = jpeg.EncodedDataset if on_device else data.ManifestDataset
+    kind = jpeg.dataset_class(cfg.decode)
+    transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio, tensors=kind.tensors)
     dataset = kind(root, pd.read_csv(train_csv), transform, skip_bad=cfg.max_bad_images > 0)
     fingerprint = _fingerprint(
         settings.as_dict(),
