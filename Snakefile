@@ -26,4 +26,4 @@ include: "workflow/rules/report.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(),
+        with_missing_intermediates(final_outputs()),

@@ -25,6 +25,7 @@ from open_clip.pretrained import download_pretrained, get_pretrained_cfg
 
 from . import files
 from .config import weights_kind
+from .errors import FetchError
 
 __all__ = [
     "MODEL_CONFIG_DIR",
@@ -131,8 +132,16 @@ def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike) -> None:
     if not cfg:
         raise ValueError(f"{tag!r} is not a pretrained tag of {model}")
     with tempfile.TemporaryDirectory() as cache_dir:
-        downloaded = download_pretrained(cfg, cache_dir=cache_dir)
+        try:
+            downloaded = download_pretrained(cfg, cache_dir=cache_dir)
+        except (OSError, ValueError, RuntimeError) as err:  # huggingface_hub's and urllib's errors offline
+            downloaded, reason = None, f"{type(err).__name__}: {(str(err).splitlines() or [''])[0]}"
+        else:
+            reason = "open_clip returned no file"
         if not downloaded:
-            raise RuntimeError(f"open_clip returned no file for {model}/{tag}")
+            raise FetchError(
+                f"cannot download the open_clip weights {model} / {tag} ({reason}). Without internet, set the "
+                f"backbone's `weights: {{file: <checkpoint>}}`, or place its state dict at {out_path}"
+            )
         files.save_torch(out_path, load_state_dict(downloaded))
     logger.info("stored %s/%s as %s", model, tag, out_path)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import files
+from .errors import JobError
 
 __all__ = ["InconsistentLogitsError", "load_logits", "save_logits"]
 
@@ -32,7 +33,7 @@ _NPY_HEADER_READERS = {
 _LOCAL_HEADER = 30  # fixed part of a zip local file header
 
 
-class InconsistentLogitsError(ValueError):
+class InconsistentLogitsError(JobError, ValueError):
     """A cache is unreadable, damaged, or disagrees with its split manifest; names both."""
 
 

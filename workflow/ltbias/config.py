@@ -8,6 +8,7 @@ the key path in the message. Defaults here equal the schema's (a test checks it)
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import types
@@ -20,6 +21,7 @@ import yaml
 __all__ = [
     "LIST_FORMATS",
     "LOSSES",
+    "UNTRACKED_FINETUNE_KEYS",
     "EnsembleConfig",
     "EvalConfig",
     "FinetuneConfig",
@@ -38,6 +40,8 @@ T = TypeVar("T")
 # `datasets.<name>.lists.format` -> the list key that names the classes
 LIST_FORMATS = {"plain": "classnames", "inat2018": "categories"}
 WEIGHT_KINDS = ("tag", "file", "toy")
+# `finetune` keys that cannot change a result: they neither rerun a fine-tune nor void its resume state
+UNTRACKED_FINETUNE_KEYS = ("checkpoint_every_steps", "log_every_steps")
 LOSSES = ("la", "gla")  # `finetune.loss`: gla also needs the backbone's estimated pre-training prior
 
 
@@ -64,10 +68,17 @@ def resolve_extends(config: dict, chain: tuple[str, ...] = ()) -> dict:
     path = config.get("extends")
     if not path:
         return config
+    where = " -> ".join(["extends", *chain])
+    if not isinstance(path, str):
+        raise ValueError(f"{where}: expected the path of a config file, got {path!r} ({type(path).__name__})")
     if path in chain:
         raise ValueError(f"extends: {' -> '.join([*chain, path])} is a cycle")
+    if not os.path.isfile(path):
+        raise ValueError(f"{where}: {path} does not exist (working directory {os.getcwd()})")
     with open(path, encoding="utf-8") as f:
         base = yaml.safe_load(f) or {}
+    if not isinstance(base, dict):
+        raise ValueError(f"{where}: {path} is not a mapping of config keys")
     return _deep_merge(resolve_extends(base, (*chain, path)), config)
 
 
@@ -107,6 +118,8 @@ def _check_type(where: str, value: Any, hint: Any) -> None:
         if option is type(None) and value is None:
             return
         if origin is float and isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ValueError(f"{where}: must be a finite number, got {value!r}")
             return
         if origin is int and isinstance(value, int) and not isinstance(value, bool):
             return

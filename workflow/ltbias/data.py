@@ -21,6 +21,8 @@ from PIL import Image
 from torch.utils.data import Dataset, Sampler, default_collate
 from torchvision import transforms as T
 
+from .errors import JobError
+
 __all__ = [
     "BadImageError",
     "EpochBatchSampler",
@@ -43,7 +45,7 @@ def _interpolation(preprocess: dict) -> T.InterpolationMode:
     return _INTERPOLATION[preprocess.get("interpolation", "bicubic")]
 
 
-class BadImageError(RuntimeError):
+class BadImageError(JobError, RuntimeError):
     """An image file that cannot be decoded; the message names the file and manifest row."""
 
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import urllib.error
 import urllib.request
 
 from . import files
+from .errors import FetchError, JobError
 
 __all__ = ["ChecksumError", "fetch_file"]
 
 logger = logging.getLogger(__name__)
 
 
-class ChecksumError(ValueError):
+class ChecksumError(JobError, ValueError):
     """A fetched file's sha256 differs from the pinned one."""
 
 
@@ -28,8 +30,7 @@ def fetch_file(source: dict, out_path: str | os.PathLike, where: str) -> str:
             shutil.copyfile(source["path"], tmp)
             origin = source["path"]
         elif source.get("url"):
-            with urllib.request.urlopen(source["url"], timeout=60) as response, open(tmp, "wb") as f:
-                shutil.copyfileobj(response, f)
+            _download(source["url"], tmp, where)
             origin = source["url"]
         else:
             raise ValueError(f"{where}: give a path or a url")
@@ -39,3 +40,14 @@ def fetch_file(source: dict, out_path: str | os.PathLike, where: str) -> str:
             raise ChecksumError(f"{where}: {origin} has sha256 {digest}, expected {expected}")
     logger.info("%s: %s -> %s (sha256 %s)", where, origin, out_path, digest)
     return digest
+
+
+def _download(url: str, out_path: os.PathLike, where: str) -> None:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, open(out_path, "wb") as f:
+            shutil.copyfileobj(response, f)
+    except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as err:
+        reason = getattr(err, "reason", None) or err
+        raise FetchError(
+            f"{where}: cannot download {url} ({reason}); without internet, give a local `path` instead"
+        ) from None

@@ -13,6 +13,7 @@ import errno
 import glob
 import hashlib
 import json
+import math
 import os
 import shutil
 import uuid
@@ -22,10 +23,15 @@ from typing import Any
 
 import pandas as pd
 
+from .errors import JobError
+
 __all__ = [
+    "COST_KEYS",
+    "MalformedFileError",
     "WriteError",
     "atomic_dir",
     "atomic_path",
+    "load_cost",
     "load_json",
     "save_csv",
     "save_json",
@@ -38,6 +44,13 @@ __all__ = [
 class WriteError(OSError):
     """An output could not be written; the message names it and says if the disk is full."""
 
+
+class MalformedFileError(JobError, ValueError):
+    """A file the workflow wrote earlier is damaged or does not hold what it should."""
+
+
+# `cost.json` of a fine-tuned member (`cost.measure`): each a finite number, none negative
+COST_KEYS = ("parameters", "trainable_parameters", "gflops_per_image", "images_per_second", "batch_size")
 
 _DISK_FULL_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 
@@ -123,7 +136,28 @@ def save_json(path: str | os.PathLike, obj: Any) -> None:
 
 
 def load_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise MalformedFileError(
+            f"{path}: not valid JSON ({err}); delete it and rerun the rule that writes it"
+        ) from None
+
+
+def load_cost(path: str | os.PathLike) -> dict[str, float]:
+    """A member's `cost.json`, checked: every key of `COST_KEYS`, each a finite number >= 0."""
+    cost = load_json(path)
+    if not isinstance(cost, dict):
+        raise MalformedFileError(f"{path}: expected an object with keys {list(COST_KEYS)}")
+    for key in COST_KEYS:
+        value = cost.get(key)
+        if value is None:
+            raise MalformedFileError(f"{path}: the key {key!r} is missing")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MalformedFileError(f"{path}: {key} is {value!r}, not a number")
+        if not math.isfinite(value) or value < 0:
+            raise MalformedFileError(f"{path}: {key} is {value!r}, not a finite number >= 0")
+    return {key: cost[key] for key in COST_KEYS}
 
 
 def save_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
@@ -132,11 +166,15 @@ def save_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
 
 
 def save_torch(path: str | os.PathLike, obj: Any) -> None:
-    """`torch.save` through a temporary name (checkpoints, training state, weights)."""
+    """`torch.save` through a temporary name (checkpoints, training state, weights).
+
+    Saved through a file object: given a path, torch names the archive's records after the
+    file, and the temporary's random name would make two identical runs differ in bytes.
+    """
     import torch  # only the torch-side stages need it
 
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        torch.save(obj, f)
 
 
 def sha256(path: str | os.PathLike) -> str:

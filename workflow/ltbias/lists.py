@@ -31,6 +31,7 @@ __all__ = [
 
 
 _LABEL = re.compile(r"[0-9]+")  # ASCII digits only: no sign, no "²"
+_MAX_LABEL = np.iinfo(np.int64).max
 
 
 def _lines(path: str | os.PathLike, where: str | None) -> Iterator[tuple[int, str]]:
@@ -64,8 +65,11 @@ def read_split_list(path: str | os.PathLike, where: str | None = None) -> pd.Dat
         parts = line.split()
         if len(parts) != 2 or not _LABEL.fullmatch(parts[1]):
             raise ValueError(f"{where}:{number}: expected '<path> <non-negative integer label>', got {line.strip()!r}")
+        label = int(parts[1])
+        if label > _MAX_LABEL:
+            raise ValueError(f"{where}:{number}: label {label} is too large (at most {_MAX_LABEL})")
         paths.append(parts[0])
-        labels.append(int(parts[1]))
+        labels.append(label)
         numbers.append(number)
     if not paths:
         raise ValueError(f"{where}: the split list is empty")

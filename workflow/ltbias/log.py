@@ -2,36 +2,67 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import sys
 from pathlib import Path
 from types import TracebackType
 
+from .errors import JobError, Preempted
+
 __all__ = ["setup"]
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup(log_path: str | os.PathLike | None = None, numbered: bool = False, level: int = logging.INFO) -> None:
-    """Log to stderr and, if given, to `log_path`; with `numbered`, also to the first
-    `<stem>.attempt<N><suffix>` beside it that does not exist yet (N = 1, 2, ...: Snakemake
-    clears a rule's log before a retry, these stay); route uncaught exceptions there too.
+def setup(
+    log_path: str | os.PathLike | None = None,
+    attempt: int = 1,
+    numbered: bool = False,
+    level: int = logging.INFO,
+) -> None:
+    """Log to stderr and, if given, to `log_path`; with `numbered`, also to
+    `<stem>.attempt<N><suffix>` beside it, N being Snakemake's attempt (Snakemake clears a
+    rule's log before a retry, these stay; a SLURM requeue within one attempt appends).
 
-    The excepthook makes the traceback of a crashed job land in the rule's log file,
-    which is the file Snakemake shows with `--show-failed-logs`.
+    Uncaught exceptions land in the log, the file `--show-failed-logs` shows: a `JobError`
+    as one line, a planned stop (`Preempted`) as information, anything else with its
+    traceback. A `JobError` that a retry cannot fix is also written to `<stem>.fatal`, and
+    a retry of the same job (`attempt` > 1) that finds it stops at once with its message.
     """
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    fatal = None
     if log_path is not None:
-        handlers.append(logging.FileHandler(log_path, mode="a", encoding="utf-8"))
+        path = Path(log_path)
+        handlers.append(logging.FileHandler(path, mode="a", encoding="utf-8"))
         if numbered:
-            path = Path(log_path)
-            attempts = (path.with_name(f"{path.stem}.attempt{n}{path.suffix}") for n in itertools.count(1))
-            handlers.append(logging.FileHandler(next(p for p in attempts if not p.exists()), encoding="utf-8"))
+            numbered_path = path.with_name(f"{path.stem}.attempt{attempt}{path.suffix}")
+            handlers.append(logging.FileHandler(numbered_path, encoding="utf-8"))
+        fatal = path.with_suffix(".fatal")
     logging.basicConfig(level=level, format=_FORMAT, handlers=handlers, force=True)
+    logger = logging.getLogger("ltbias")
 
     def excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        logging.getLogger("ltbias").error("uncaught exception", exc_info=(kind, value, tb))
+        if isinstance(value, Preempted):
+            logger.info("%s", value)
+        elif isinstance(value, JobError):
+            logger.error("%s: %s", kind.__name__, value)
+            if fatal is not None and not value.retryable:
+                fatal.write_text(f"{kind.__name__}: {value}\n", encoding="utf-8")
+        else:
+            logger.error("uncaught exception", exc_info=(kind, value, tb))
 
     sys.excepthook = excepthook
+    if fatal is not None:
+        _stop_if_unfixable(fatal, attempt)
+
+
+def _stop_if_unfixable(fatal: Path, attempt: int) -> None:
+    """On a retry, raise the error of the attempt before if a retry cannot fix it; on a
+    first attempt, forget an earlier run's error."""
+    if attempt > 1 and fatal.exists():
+        raise JobError(
+            f"not retried: attempt {attempt - 1} failed with an error that a retry cannot fix "
+            f"({fatal.read_text(encoding='utf-8').strip()})"
+        )
+    fatal.unlink(missing_ok=True)

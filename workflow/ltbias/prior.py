@@ -16,6 +16,8 @@ import pandas as pd
 from scipy.optimize import brentq, minimize
 from scipy.special import log_softmax, softmax
 
+from .errors import JobError
+
 __all__ = ["P_GROUPS", "InconsistentPriorError", "calibrate_temperature", "estimate_prior", "load_prior", "p_groups"]
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,7 @@ logger = logging.getLogger(__name__)
 P_GROUPS = ("P-Many", "P-Medium", "P-Few")
 
 
-class InconsistentPriorError(ValueError):
+class InconsistentPriorError(JobError, ValueError):
     """A prior file does not describe the dataset's classes as a probability vector."""
 
 
@@ -37,7 +39,14 @@ def load_prior(path: str | os.PathLike, classes: pd.DataFrame) -> np.ndarray:
         raise InconsistentPriorError(
             f"{path}: {len(table)} labels that differ from the dataset's {len(classes)} classes"
         )
-    values = table["prior"].to_numpy(dtype=np.float64)
+    numeric = pd.to_numeric(table["prior"], errors="coerce")
+    if numeric.isna().any():
+        row = int(numeric.isna().to_numpy().argmax())
+        raise InconsistentPriorError(
+            f"{path}:{row + 2}: the prior of label {table['label'].iloc[row]} is "
+            f"{table['prior'].iloc[row]!r}, not a number"
+        )
+    values = numeric.to_numpy(dtype=np.float64)
     if not (np.isfinite(values).all() and (values > 0).all() and abs(values.sum() - 1) < 1e-4):
         raise InconsistentPriorError(f"{path}: the prior is not positive and summing to 1 (sum {values.sum():.6g})")
     return values

@@ -10,6 +10,8 @@ import random
 import numpy as np
 import torch
 
+from .errors import NoGPUError
+
 __all__ = [
     "autocast",
     "device_name",
@@ -42,7 +44,7 @@ def require_gpu(requested: int, device: str, device_key: str, request_key: str) 
     but `device` would resolve to the CPU: a driver, module or allocation problem would
     otherwise train for days on the CPU. `device: cpu` in the config opts out."""
     if requested > 0 and device == "auto" and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise NoGPUError(
             f"{request_key} requests {requested} GPU(s), but this job finds no usable CUDA device "
             f"(torch.cuda.is_available() is False; CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}). "
             f"Check the node's driver and the job's GPU allocation, "

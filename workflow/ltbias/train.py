@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from . import data, files, runtime
 from .config import FinetuneConfig
+from .errors import JobError, Preempted
 from .models import LongTailClassifier
 
 __all__ = [
@@ -50,12 +51,8 @@ _STATE_KEYS = {
 }  # fmt: skip
 
 
-class NonFiniteLossError(FloatingPointError):
+class NonFiniteLossError(JobError, FloatingPointError):
     """The training loss became NaN or infinite; the message names epoch and step."""
-
-
-class Preempted(RuntimeError):
-    """A stop signal arrived; training state was saved and the run can be resumed."""
 
 
 def log_prior(counts: np.ndarray) -> torch.Tensor:

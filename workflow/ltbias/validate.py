@@ -15,12 +15,14 @@ import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
+from .errors import JobError
+
 __all__ = ["SplitValidationError", "check_files", "check_labels", "check_lists", "decode_check", "duplicates"]
 
 SHOW = 20
 
 
-class SplitValidationError(ValueError):
+class SplitValidationError(JobError, ValueError):
     """A split manifest does not match the data on disk or the class list."""
 
 

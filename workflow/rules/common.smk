@@ -4,23 +4,17 @@ import json
 import os
 import re
 import sys
+from types import SimpleNamespace
 
-import jsonschema
-import yaml
+from snakemake.io import is_flagged
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
-from ltbias.config import (
-    LIST_FORMATS,
-    EvalConfig,
-    FinetuneConfig,
-    PriorConfig,
-    SplitConfig,
-    from_dict,
-    resolve_extends,
-    weights_kind,
-)
+from ltbias import preflight
+from ltbias.config import UNTRACKED_FINETUNE_KEYS, resolve_extends, weights_kind
 from ltbias.importgraph import module_closure
+from ltbias.lineage import missing_intermediates
 
 config.update(resolve_extends(config))
 validate(config, schema="../schemas/config.schema.yaml")
@@ -39,63 +33,8 @@ FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain", "accuracy_vs
 PRIORITY = {"check": 50, "weights": 40, "data": 30, "finetune": 20, "logits": 10}
 
 
-def check_config():
-    """Cross-key checks the schema cannot express; each error names its key.
-
-    The settings dataclasses the jobs build are built here once first, so a value they
-    refuse (a reversed range, an unknown device, contradictory fractions) stops the run
-    before any job starts.
-    """
-    from_dict(FinetuneConfig, config["finetune"], "finetune")
-    from_dict(EvalConfig, config["evaluation"], "evaluation")
-    from_dict(PriorConfig, config["prior"], "prior")
-    for name, dataset in config["datasets"].items():
-        where = f"datasets.{name}"
-        from_dict(SplitConfig, dataset["split"], f"{where}.split")
-        unknown = [b for b in dataset["backbones"] if b not in config["backbones"]]
-        if unknown:
-            raise ValueError(
-                f"{where}.backbones: unknown backbone(s) {unknown}; known: {BACKBONES}"
-            )
-        lift = dataset["lift_backbone"]
-        if lift is not None and lift not in dataset["backbones"]:
-            raise ValueError(
-                f"{where}.lift_backbone: {lift!r} is not one of its backbones {dataset['backbones']}"
-            )
-        if dataset["source"] == "toy" and dataset["split"]["test_per_class"] is None:
-            raise ValueError(
-                f"{where}.split.test_per_class: the toy world needs a number"
-            )
-        if dataset["source"] in ("folder", "lists") and not dataset["root"]:
-            raise ValueError(
-                f"{where}.root is not set; pass it with "
-                f"--config 'datasets={{{name}: {{root: /path/to/data}}}}'"
-            )
-        if dataset["source"] == "lists":
-            needed = ["train", "test", LIST_FORMATS[dataset["lists"]["format"]]]
-            for key in needed:
-                entry = dataset["lists"].get(key) or {}
-                if not (entry.get("path") or entry.get("url")):
-                    raise ValueError(f"{where}.lists.{key}: give a path or a url")
-    with open(
-        os.path.join(workflow.basedir, "workflow", "schemas", "config.schema.yaml")
-    ) as f:
-        finetune_schema = yaml.safe_load(f)["properties"]["finetune"]
-    for name, backbone in config["backbones"].items():
-        # a backbone's finetune block overrides the global one: same keys, same types
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft202012Validator(finetune_schema).iter_errors(
-                backbone["finetune"]
-            )
-        )
-        if error is not None:
-            where = ".".join(["backbones", name, "finetune", *map(str, error.path)])
-            raise ValueError(f"{where}: {error.message}")
-        merged = config["finetune"] | backbone["finetune"]
-        from_dict(FinetuneConfig, merged, f"backbones.{name}.finetune")
-
-
-check_config()
+for warning in preflight.check(config):
+    logger.warning(f"Warning: {warning}")
 
 
 wildcard_constraints:
@@ -235,12 +174,22 @@ def finetune_block(backbone, loss=None):
 
 
 def finetune_params(wildcards, loss=None):
+    block = finetune_block(wildcards.backbone, loss)
     return canonical(
         {
-            "finetune": finetune_block(wildcards.backbone, loss),
+            "finetune": {
+                k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS
+            },
             "prompt": config["prompt"],
         }
     )
+
+
+def finetune_untracked(wildcards):
+    """The finetune settings that cannot change a result, in an object that Snakemake does
+    not compare between runs (it compares builtin values only): editing them reruns nothing."""
+    block = finetune_block(wildcards.backbone)
+    return SimpleNamespace(json=canonical({k: block[k] for k in UNTRACKED_FINETUNE_KEYS}))
 
 
 def finetune_inputs(wildcards, loss=None):
@@ -305,6 +254,23 @@ def final_outputs():
             "results/{dataset}/figures/{figure}.svg", dataset=dataset, figure=FIGURES
         )
     return outputs
+
+
+def producer_inputs(path):
+    """The inputs of the job that makes `path`, or None when no rule makes it. Ancient
+    inputs (fetched or local weights) are left out: a re-fetched file never retrains."""
+    for producer in workflow.rules:
+        if producer.output and producer.is_producer(path):
+            inputs = producer.expand_input(producer.get_wildcards(path))[0]
+            return [str(f) for f in inputs if not is_flagged(f, "ancient")]
+    return None
+
+
+def with_missing_intermediates(targets):
+    """An input function: `targets` and every file the results among them were built from
+    that is missing (`ltbias.lineage`), so that a failed or killed job is planned again
+    with everything after it."""
+    return lambda wildcards: targets + missing_intermediates(targets, producer_inputs)
 
 
 def presentation(dataset):

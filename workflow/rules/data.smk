@@ -32,7 +32,7 @@ rule fetch_list:
         "resources/lists/{dataset}/{name}",
     log:
         "logs/fetch_list/{dataset}/{name}.log",
-    priority: PRIORITY["data"]
+    priority: PRIORITY["check"]  # seconds: a failed weight download must not hold it back
     localrule: True
     conda:
         "../../envs/py-cpu.yaml"

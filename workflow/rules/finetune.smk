@@ -23,6 +23,7 @@ rule finetune:
         runtime=compute("finetune", "runtime"),
     params:
         settings=finetune_params,
+        untracked=finetune_untracked,
         root=dataset_root,
     script:
         "../scripts/finetune.py"
@@ -41,4 +42,5 @@ use rule finetune as gla_train with:
         "benchmarks/gla_train/{dataset}/{backbone}.tsv"
     params:
         settings=lambda wildcards: finetune_params(wildcards, loss="gla"),
+        untracked=finetune_untracked,
         root=dataset_root,

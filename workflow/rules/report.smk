@@ -117,9 +117,11 @@ rule gla_tables:
 
 rule table3:
     input:
-        expand(
-            "results/{dataset}/tables/{table}.{ext}",
-            dataset=DATASETS,
-            table=GLA_TABLES,
-            ext=TABLE_FORMATS,
+        with_missing_intermediates(
+            expand(
+                "results/{dataset}/tables/{table}.{ext}",
+                dataset=DATASETS,
+                table=GLA_TABLES,
+                ext=TABLE_FORMATS,
+            )
         ),

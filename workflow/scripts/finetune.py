@@ -10,7 +10,11 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 from ltbias.jobs import finetune
 
 finetune.run(
-    finetune.Settings.from_params(snakemake.params.settings, f"backbones.{snakemake.wildcards.backbone}.finetune"),
+    finetune.Settings.from_params(
+        snakemake.params.settings,
+        f"backbones.{snakemake.wildcards.backbone}.finetune",
+        untracked=snakemake.params.untracked.json,
+    ),
     backbone_json=snakemake.input.backbone,
     weights=snakemake.input.weights,
     root=snakemake.params.root,
@@ -21,6 +25,7 @@ finetune.run(
     provenance_json=snakemake.output.provenance,
     pretrain_prior=snakemake.input.get("prior"),
     log=snakemake.log[0],
+    attempt=snakemake.attempt,
     threads=snakemake.threads,
     gpus=snakemake.resources.get("gpu", 0),
 )

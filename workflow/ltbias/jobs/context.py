@@ -20,8 +20,9 @@ class Job:
         return provenance.record(config, self.started, **facts)
 
 
-def start(log_path: str | os.PathLike | None, numbered: bool = False) -> Job:
-    """Log to stderr and `log_path` (tracebacks included) and start the job's clock; with
-    `numbered`, also to the next free `<log_path stem>.attempt<N><suffix>` (`log.setup`)."""
-    log.setup(log_path, numbered)
+def start(log_path: str | os.PathLike | None, attempt: int = 1, numbered: bool = False) -> Job:
+    """Log to stderr and `log_path` and start the job's clock; with `numbered`, also to
+    `<log_path stem>.attempt<N><suffix>` for Snakemake's `attempt` N. A retry of a job that
+    failed with an error no retry can fix stops here (`log.setup`)."""
+    log.setup(log_path, attempt, numbered)
     return Job(provenance.now())

@@ -10,8 +10,14 @@ from . import context
 __all__ = ["run"]
 
 
-def run(*, backbone_json: str | os.PathLike, weights: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+def run(
+    *,
+    backbone_json: str | os.PathLike,
+    weights: str | os.PathLike,
+    log: str | os.PathLike | None = None,
+    attempt: int = 1,
+) -> None:
     """Store the state dict of the checked backbone's tag at `weights`."""
-    context.start(log)
+    context.start(log, attempt)
     backbone = files.load_json(backbone_json)
     backbones.fetch_pretrained(backbone["model"], backbone["weights"]["tag"], weights)

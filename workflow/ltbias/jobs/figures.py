@@ -50,6 +50,7 @@ def run(
     dxp_gain: str | os.PathLike,
     accuracy_vs_cost: str | os.PathLike,
     log: str | os.PathLike | None = None,
+    attempt: int = 1,
 ) -> None:
     """Draw the four figures of a dataset as SVG.
 
@@ -57,7 +58,7 @@ def run(
     the P-groups of the LIFT backbone's estimated prior, so every cell holds the same
     classes for both.
     """
-    context.start(log)
+    context.start(log, attempt)
     metrics = pd.read_csv(metrics_csv).query("variant == 'uniform' and protocol == 'single'")
     per_class = pd.read_csv(per_class_csv)
     backbones, names = settings.backbones, settings.display_names
@@ -77,7 +78,7 @@ def run(
     table = cross_table(gain, per_class["d_group"].to_numpy(), groups, D_GROUPS, P_GROUPS)
     title = f"all {len(backbones)} minus {names[lift]} (LIFT), P-groups of {names[lift]}"
     figures.dxp_gain_heatmap(table, title, dxp_gain)
-    measured = {b: files.load_json(path) for b, path in zip(backbones, costs, strict=True)}
+    measured = {b: files.load_cost(path) for b, path in zip(backbones, costs, strict=True)}
     cost = tables.table9(metrics, measured, backbones, names)
     labels = ["+".join(names[b] for b in backbones if cost.at[i, names[b]] == tables.CHECK) for i in cost.index]
     figures.accuracy_vs_cost(cost, labels, accuracy_vs_cost)

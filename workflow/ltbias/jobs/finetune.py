@@ -27,14 +27,21 @@ class Settings:
     prompt: str
 
     @classmethod
-    def from_params(cls, params: str, where: str) -> Settings:
-        """From the rule's JSON params `{"finetune": {...}, "prompt": ...}`; `where` is the
-        config path named in errors (`backbones.<key>.finetune`)."""
+    def from_params(cls, params: str, where: str, untracked: str = "{}") -> Settings:
+        """From the rule's JSON params `{"finetune": {...}, "prompt": ...}` and the untracked
+        finetune keys (`config.UNTRACKED_FINETUNE_KEYS`, JSON); `where` is the config path
+        named in errors (`backbones.<key>.finetune`)."""
         raw = json.loads(params)
-        return cls(config.from_dict(config.FinetuneConfig, raw["finetune"], where), raw["prompt"])
+        block = raw["finetune"] | json.loads(untracked)
+        return cls(config.from_dict(config.FinetuneConfig, block, where), raw["prompt"])
 
     def as_dict(self) -> dict:
         return {"finetune": config.as_dict(self.finetune), "prompt": self.prompt}
+
+    def result_dict(self) -> dict:
+        """`as_dict` without the keys that cannot change a result."""
+        finetune = {k: v for k, v in config.as_dict(self.finetune).items() if k not in config.UNTRACKED_FINETUNE_KEYS}
+        return {"finetune": finetune, "prompt": self.prompt}
 
 
 def _fingerprint(*parts: object) -> str:
@@ -54,6 +61,7 @@ def run(
     provenance_json: str | os.PathLike,
     pretrain_prior: str | os.PathLike | None = None,
     log: str | os.PathLike | None = None,
+    attempt: int = 1,
     threads: int = 1,
     gpus: int = 0,
 ) -> dict:
@@ -66,11 +74,12 @@ def run(
     process runs and the package versions.
 
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
-    usable the job stops at once (`runtime.require_gpu`). Each run also logs to the next free
-    `<log>.attempt<N>.log`: Snakemake clears the rule's log before a retry, these stay.
+    usable the job stops at once (`runtime.require_gpu`). Each attempt also logs to
+    `<log>.attempt<N>.log` (N: Snakemake's `attempt`): Snakemake clears the rule's log before
+    a retry, these stay.
     `provenance.json` lists every resume.
     """
-    job = context.start(log, numbered=True)
+    job = context.start(log, attempt, numbered=True)
     runtime.set_threads(threads)
     runtime.require_gpu(gpus, settings.finetune.device, "finetune.device", "compute.finetune.gpu")
     cfg = settings.finetune
@@ -93,7 +102,7 @@ def run(
     transform = data.train_transform(backbone["preprocess"], cfg.crop_scale, cfg.crop_ratio, tensors=kind.tensors)
     dataset = kind(root, pd.read_csv(train_csv), transform, skip_bad=cfg.max_bad_images > 0)
     fingerprint = _fingerprint(
-        settings.as_dict(),
+        settings.result_dict(),
         backbone,
         files.sha256(weights),
         files.sha256(train_csv),

@@ -33,10 +33,11 @@ def run(
     counts_csv: str | os.PathLike,
     history_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
+    attempt: int = 1,
     threads: int = 1,
 ) -> None:
     """Write the weights (an open_clip state dict), the corpus counts and the loss history."""
-    context.start(log)
+    context.start(log, attempt)
     runtime.set_threads(threads)
     backbone = files.load_json(backbone_json)
     state, counts, history = pretrain.pretrain(

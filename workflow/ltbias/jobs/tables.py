@@ -46,11 +46,12 @@ def run(
     table9: dict[str, str | os.PathLike],
     zeroshot: dict[str, str | os.PathLike],
     log: str | os.PathLike | None = None,
+    attempt: int = 1,
 ) -> None:
     """Write the tables; `costs` are the backbones' `cost.json` files (in `backbones` order);
     `table6`, `table8` (one centre crop), `table8_tte` (five-crop TTE), `table9` and
     `zeroshot` map each format (`csv`, `md`, `tex`) to a path."""
-    context.start(log)
+    context.start(log, attempt)
     metrics = pd.read_csv(metrics_csv)
     published = (yaml.safe_load(Path(baselines_yaml).read_text(encoding="utf-8")) or {}).get(settings.dataset, {})
     backbones = settings.backbones
@@ -70,7 +71,7 @@ def run(
     paper_rows = published.get("table8", [])
     t8_tte = tables.table8(metrics, backbones, settings.display_names, paper_rows, comparisons, protocol="tte")
     tables.write_table(t8_tte, **table8_tte, decimals=settings.decimals)
-    measured = {b: files.load_json(path) for b, path in zip(backbones, costs, strict=True)}
+    measured = {b: files.load_cost(path) for b, path in zip(backbones, costs, strict=True)}
     t9 = tables.table9(metrics, measured, backbones, settings.display_names)
     tables.write_table(t9, **table9, decimals=settings.decimals)
     t0 = tables.zeroshot_table(metrics, backbones, settings.display_names)

@@ -1,0 +1,145 @@
+"""Start-up checks of a validated config that its JSON schema cannot express.
+
+The workflow runs `check` once per parse, before any job: every error names its key, and
+a local path the config names that does not exist stops the run even when every output
+is there (Snakemake would otherwise keep the results built from it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from .config import (
+    LIST_FORMATS,
+    EnsembleConfig,
+    EvalConfig,
+    FinetuneConfig,
+    PriorConfig,
+    SplitConfig,
+    from_dict,
+    weights_kind,
+)
+
+__all__ = ["SCHEMA", "SIGNAL_LEAD_SECONDS", "check", "runtime_seconds"]
+
+SCHEMA = Path(__file__).parents[1] / "schemas" / "config.schema.yaml"
+# The SLURM profile signals a fine-tune this long before its time limit (--signal=TERM@300)
+SIGNAL_LEAD_SECONDS = 300
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def check(config: dict) -> list[str]:
+    """Raise a ValueError naming the key of the first contradiction or missing path; return
+    warnings about values that are allowed but likely wrong."""
+    _check_blocks(config)
+    for name, dataset in config["datasets"].items():
+        _check_dataset(config, name, dataset)
+    _check_backbones(config)
+    _check_paths(config)
+    return _compute_warnings(config)
+
+
+def _check_blocks(config: dict) -> None:
+    """Build the settings the jobs build, so a value they refuse stops the run here."""
+    from_dict(FinetuneConfig, config["finetune"], "finetune")
+    from_dict(EvalConfig, config["evaluation"], "evaluation")
+    from_dict(PriorConfig, config["prior"], "prior")
+    from_dict(EnsembleConfig, config["ensemble"], "ensemble")
+
+
+def _check_dataset(config: dict, name: str, dataset: dict) -> None:
+    where = f"datasets.{name}"
+    from_dict(SplitConfig, dataset["split"], f"{where}.split")
+    unknown = [b for b in dataset["backbones"] if b not in config["backbones"]]
+    if unknown:
+        raise ValueError(f"{where}.backbones: unknown backbone(s) {unknown}; known: {list(config['backbones'])}")
+    lift = dataset["lift_backbone"]
+    if lift is not None and lift not in dataset["backbones"]:
+        raise ValueError(f"{where}.lift_backbone: {lift!r} is not one of its backbones {dataset['backbones']}")
+    if dataset["source"] == "toy" and dataset["split"]["test_per_class"] is None:
+        raise ValueError(f"{where}.split.test_per_class: the toy world needs a number")
+    if dataset["source"] in ("folder", "lists") and not dataset["root"]:
+        raise ValueError(
+            f"{where}.root is not set; pass it with --config 'datasets={{{name}: {{root: /path/to/data}}}}'"
+        )
+    if dataset["source"] == "lists":
+        for key in ["train", "test", LIST_FORMATS[dataset["lists"]["format"]]]:
+            entry = dataset["lists"].get(key) or {}
+            if not (entry.get("path") or entry.get("url")):
+                raise ValueError(f"{where}.lists.{key}: give a path or a url")
+
+
+def _check_backbones(config: dict) -> None:
+    """A backbone's finetune block overrides the global one: same keys, same types."""
+    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["finetune"]
+    validator = jsonschema.Draft202012Validator(schema)
+    for name, backbone in config["backbones"].items():
+        error = jsonschema.exceptions.best_match(validator.iter_errors(backbone["finetune"]))
+        if error is not None:
+            where = ".".join(["backbones", name, "finetune", *map(str, error.path)])
+            raise ValueError(f"{where}: {error.message}")
+        merged = from_dict(FinetuneConfig, config["finetune"] | backbone["finetune"], f"backbones.{name}.finetune")
+        gpus = config["compute"]["finetune"]["gpu"]
+        if merged.device.startswith("cuda") and gpus == 0:
+            raise ValueError(
+                f"backbones.{name}.finetune.device: {merged.device!r} needs a GPU, but compute.finetune.gpu is 0"
+            )
+    device = config["evaluation"]["device"]
+    if device.startswith("cuda") and config["compute"]["logits"]["gpu"] == 0:
+        raise ValueError(f"evaluation.device: {device!r} needs a GPU, but compute.logits.gpu is 0")
+
+
+def _used_backbones(config: dict) -> list[str]:
+    return list(dict.fromkeys(b for dataset in config["datasets"].values() for b in dataset["backbones"]))
+
+
+def _local_paths(config: dict) -> list[tuple[str, str, bool]]:
+    """(key, path, is a folder) of every local file or folder the config names."""
+    paths = [("baselines", config["baselines"], False)]
+    for name, dataset in config["datasets"].items():
+        where = f"datasets.{name}"
+        if dataset["source"] in ("folder", "lists"):
+            paths.append((f"{where}.root", dataset["root"], True))
+        if dataset["source"] == "folder" and dataset["class_names"]:
+            paths.append((f"{where}.class_names", dataset["class_names"], False))
+        if dataset["source"] == "lists":
+            for key, entry in dataset["lists"].items():
+                if isinstance(entry, dict) and entry.get("path"):
+                    paths.append((f"{where}.lists.{key}.path", entry["path"], False))
+    for name in _used_backbones(config):
+        weights = config["backbones"][name]["weights"]
+        if weights_kind(weights) == "file":
+            paths.append((f"backbones.{name}.weights.file", weights["file"], False))
+    return paths
+
+
+def _check_paths(config: dict) -> None:
+    for key, path, folder in _local_paths(config):
+        if folder and not os.path.isdir(path):
+            raise ValueError(f"{key}: {path} is not a folder (working directory {os.getcwd()})")
+        if not folder and not os.path.isfile(path):
+            raise ValueError(f"{key}: {path} does not exist (working directory {os.getcwd()})")
+
+
+def runtime_seconds(runtime: str) -> int:
+    """`30m`, `12h`, ... (the schema's pattern) in seconds."""
+    match = re.fullmatch(r"([0-9]+)([smhd])", runtime)
+    if match is None:
+        raise ValueError(f"runtime {runtime!r} is not a number with a unit s, m, h or d")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _compute_warnings(config: dict) -> list[str]:
+    runtime = config["compute"]["finetune"]["runtime"]
+    if runtime_seconds(runtime) > SIGNAL_LEAD_SECONDS:
+        return []
+    return [
+        f"compute.finetune.runtime: {runtime} is at or below the {SIGNAL_LEAD_SECONDS} s before its time limit "
+        "at which the SLURM profile signals a fine-tune to checkpoint and stop: on SLURM every attempt of a "
+        "fine-tune would stop as soon as it starts"
+    ]
