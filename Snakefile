@@ -23,6 +23,10 @@ include: "workflow/rules/ensemble.smk"
 include: "workflow/rules/report.smk"
 
 
+onstart:
+    clear_fatal()
+
+
 rule all:
     default_target: True
     input:

@@ -100,3 +100,22 @@ def test_each_variant_has_one_home_the_schema_agrees_with():
     assert config.weights_kind({"tag": "openai"}) == "tag"
     with pytest.raises(ValueError, match="exactly one of"):
         config.weights_kind({"tag": "openai", "file": "x.pt"})
+
+
+@pytest.mark.parametrize("extends", [5, ["a.yaml"], {"path": "a.yaml"}])
+def test_extends_must_be_a_path(extends):
+    with pytest.raises(ValueError, match=r"extends: expected the path of a config file"):
+        config.resolve_extends({"extends": extends})
+
+
+def test_a_missing_extends_file_is_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    with pytest.raises(ValueError, match=r"extends -> a.yaml: b.yaml does not exist"):
+        config.resolve_extends({"extends": "a.yaml"})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_non_finite_numbers_are_refused(value):
+    with pytest.raises(ValueError, match=r"x.lr: must be a finite number"):
+        config.from_dict(config.FinetuneConfig, {"lr": value}, "x")

@@ -1,4 +1,6 @@
+import json
 import os
+import re
 import stat
 import subprocess
 
@@ -77,3 +79,40 @@ def test_disk_full_is_said_for_text_and_torch_writes(full_disk):
     with pytest.raises(files.WriteError, match=r"cannot write .*small/state\.pt: the disk is full"):
         files.save_torch(full_disk / "state.pt", {"w": torch.zeros(100_000)})
     assert list(full_disk.iterdir()) == []  # nothing half-written is left
+
+
+def test_save_torch_writes_the_same_bytes_for_the_same_object(tmp_path):
+    """The temporary file's random name must not end up inside the archive."""
+    import torch
+
+    state = {"weight": torch.arange(6.0).reshape(2, 3), "step": 3}
+    files.save_torch(tmp_path / "a.pt", state)
+    files.save_torch(tmp_path / "b" / "checkpoint.pt", state)
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b" / "checkpoint.pt").read_bytes()
+
+
+COST = {"parameters": 10, "trainable_parameters": 2, "gflops_per_image": 0.5, "images_per_second": 9.0, "batch_size": 4}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"parameters": 1', "not valid JSON"),
+        (json.dumps({k: v for k, v in COST.items() if k != "gflops_per_image"}), "'gflops_per_image' is missing"),
+        (json.dumps(COST | {"parameters": "many"}), "parameters is 'many', not a number"),
+        (json.dumps(COST | {"gflops_per_image": -1.0}), "gflops_per_image is -1.0, not a finite number >= 0"),
+        (json.dumps(COST | {"trainable_parameters": -5}), "trainable_parameters is -5"),
+        ("[1, 2]", "expected an object"),
+    ],
+)
+def test_a_damaged_cost_file_is_named(tmp_path, content, message):
+    path = tmp_path / "cost.json"
+    path.write_text(content)
+    with pytest.raises(files.MalformedFileError, match=re.escape(message)) as info:
+        files.load_cost(path)
+    assert str(path) in str(info.value)
+
+
+def test_a_sound_cost_file_is_read(tmp_path):
+    files.save_json(tmp_path / "cost.json", COST | {"extra": 1})
+    assert files.load_cost(tmp_path / "cost.json") == COST

@@ -97,3 +97,12 @@ def test_split_stats_checks_label_ranges_and_reports_duplicates_as_the_workflow_
     assert out.returncode != 0
     assert "SplitValidationError" in out.stderr and "train.txt: 1 labels outside 0..1" in out.stderr
     assert "line 2: b.jpg label 2" in out.stderr
+
+
+def test_a_label_too_large_for_int64_names_its_file_and_line(tmp_path):
+    from ltbias import lists
+
+    path = tmp_path / "train.txt"
+    path.write_text("a.jpg 1\nb.jpg 99999999999999999999\n")
+    with pytest.raises(ValueError, match=r"mine.txt:2: label 99999999999999999999 is too large"):
+        lists.read_split_list(path, "mine.txt")

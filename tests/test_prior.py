@@ -64,3 +64,11 @@ def test_load_prior_checks_the_classes_and_the_simplex(tmp_path):
     classes.assign(prior=[0.5, 0.5, 0.5]).to_csv(path, index=False)
     with pytest.raises(prior.InconsistentPriorError, match=r"prior.csv: the prior is not positive and summing to 1"):
         prior.load_prior(path, classes)
+
+
+def test_a_non_numeric_prior_names_its_file_and_line(tmp_path):
+    classes = pd.DataFrame({"label": [0, 1, 2], "class_name": ["a", "b", "c"]})
+    path = tmp_path / "prior.csv"
+    classes.assign(prior=["0.5", "oops", "0.25"]).to_csv(path, index=False)
+    with pytest.raises(prior.InconsistentPriorError, match=rf"{path}:3: the prior of label 1 is 'oops', not a number"):
+        prior.load_prior(path, classes)

@@ -10,7 +10,9 @@ from types import TracebackType
 
 from .errors import JobError, Preempted
 
-__all__ = ["setup"]
+__all__ = ["FATAL_SUFFIX", "clear_fatal", "setup"]
+
+FATAL_SUFFIX = ".fatal"  # beside a job's log: the error of a failed attempt that no retry can fix
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -27,8 +29,9 @@ def setup(
 
     Uncaught exceptions land in the log, the file `--show-failed-logs` shows: a `JobError`
     as one line, a planned stop (`Preempted`) as information, anything else with its
-    traceback. A `JobError` that a retry cannot fix is also written to `<stem>.fatal`, and
-    a retry of the same job (`attempt` > 1) that finds it stops at once with its message.
+    traceback. A `JobError` that a retry cannot fix is also written to `<stem>.fatal`; a
+    retry that finds it stops at once with its message. The workflow removes these files
+    when it starts (`clear_fatal`), so only a retry within one run finds one.
     """
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     fatal = None
@@ -38,7 +41,7 @@ def setup(
         if numbered:
             numbered_path = path.with_name(f"{path.stem}.attempt{attempt}{path.suffix}")
             handlers.append(logging.FileHandler(numbered_path, encoding="utf-8"))
-        fatal = path.with_suffix(".fatal")
+        fatal = path.with_suffix(FATAL_SUFFIX)
     logging.basicConfig(level=level, format=_FORMAT, handlers=handlers, force=True)
     logger = logging.getLogger("ltbias")
 
@@ -53,16 +56,15 @@ def setup(
             logger.error("uncaught exception", exc_info=(kind, value, tb))
 
     sys.excepthook = excepthook
-    if fatal is not None:
-        _stop_if_unfixable(fatal, attempt)
+    if fatal is not None and fatal.exists():
+        raise JobError(f"not retried: an earlier attempt failed with an error that a retry cannot fix ({_read(fatal)})")
 
 
-def _stop_if_unfixable(fatal: Path, attempt: int) -> None:
-    """On a retry, raise the error of the attempt before if a retry cannot fix it; on a
-    first attempt, forget an earlier run's error."""
-    if attempt > 1 and fatal.exists():
-        raise JobError(
-            f"not retried: attempt {attempt - 1} failed with an error that a retry cannot fix "
-            f"({fatal.read_text(encoding='utf-8').strip()})"
-        )
-    fatal.unlink(missing_ok=True)
+def _read(fatal: Path) -> str:
+    return fatal.read_text(encoding="utf-8").strip().removeprefix("JobError: ")
+
+
+def clear_fatal(logs: str | os.PathLike = "logs") -> None:
+    """Forget the unfixable errors of earlier runs: each run tries every job at least once."""
+    for fatal in Path(logs).rglob(f"*{FATAL_SUFFIX}"):
+        fatal.unlink(missing_ok=True)

@@ -15,6 +15,7 @@ from ltbias import preflight
 from ltbias.config import UNTRACKED_FINETUNE_KEYS, resolve_extends, weights_kind
 from ltbias.importgraph import module_closure
 from ltbias.lineage import missing_intermediates
+from ltbias.log import clear_fatal
 
 config.update(resolve_extends(config))
 validate(config, schema="../schemas/config.schema.yaml")
@@ -187,9 +188,12 @@ def finetune_params(wildcards, loss=None):
 
 def finetune_untracked(wildcards):
     """The finetune settings that cannot change a result, in an object that Snakemake does
-    not compare between runs (it compares builtin values only): editing them reruns nothing."""
+    not compare between runs (it compares builtin values only): editing them reruns nothing.
+    """
     block = finetune_block(wildcards.backbone)
-    return SimpleNamespace(json=canonical({k: block[k] for k in UNTRACKED_FINETUNE_KEYS}))
+    return SimpleNamespace(
+        json=canonical({k: block[k] for k in UNTRACKED_FINETUNE_KEYS})
+    )
 
 
 def finetune_inputs(wildcards, loss=None):

@@ -21,6 +21,7 @@ rule finetune:
         gpu=compute("finetune", "gpu"),
         mem_mb=compute("finetune", "mem_mb"),
         runtime=compute("finetune", "runtime"),
+        attempt=lambda wildcards, attempt: attempt,  # numbers the attempt's own log
     params:
         settings=finetune_params,
         untracked=finetune_untracked,

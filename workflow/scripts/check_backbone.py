@@ -11,5 +11,4 @@ check_backbone.run(
     check_backbone.Settings.from_params(snakemake.wildcards.backbone, snakemake.params.backbone),
     backbone_json=snakemake.output[0],
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

@@ -26,6 +26,5 @@ ensemble.run(
     dxp_dir=snakemake.output.dxp,
     knn_csv=snakemake.output.knn,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
     threads=snakemake.threads,
 )

@@ -16,5 +16,4 @@ estimate_prior.run(
     info_json=snakemake.output.info,
     true_counts_csv=next(iter(snakemake.input.true_counts), None),
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

@@ -12,5 +12,4 @@ fetch_list.run(
     fetch_list.Settings.from_params(snakemake.params.source, where),
     staged=snakemake.output[0],
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

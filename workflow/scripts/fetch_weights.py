@@ -7,9 +7,4 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from ltbias.jobs import fetch_weights
 
-fetch_weights.run(
-    backbone_json=snakemake.input.backbone,
-    weights=snakemake.output[0],
-    log=snakemake.log[0],
-    attempt=snakemake.attempt,
-)
+fetch_weights.run(backbone_json=snakemake.input.backbone, weights=snakemake.output[0], log=snakemake.log[0])

@@ -18,5 +18,4 @@ figures.run(
     dxp_gain=snakemake.output.dxp_gain,
     accuracy_vs_cost=snakemake.output.accuracy_vs_cost,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

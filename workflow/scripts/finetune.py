@@ -25,7 +25,7 @@ finetune.run(
     provenance_json=snakemake.output.provenance,
     pretrain_prior=snakemake.input.get("prior"),
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
+    attempt=snakemake.resources.attempt,
     threads=snakemake.threads,
     gpus=snakemake.resources.get("gpu", 0),
 )

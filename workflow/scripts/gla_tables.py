@@ -19,5 +19,4 @@ gla_tables.run(
     table3={ext: snakemake.output[f"table3_{ext}"] for ext in snakemake.params.formats},
     table4={ext: snakemake.output[f"table4_{ext}"] for ext in snakemake.params.formats},
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

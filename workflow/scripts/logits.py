@@ -23,7 +23,6 @@ logits.run(
     cost_json=snakemake.output.cost,
     provenance_json=snakemake.output.provenance,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
     threads=snakemake.threads,
     gpus=snakemake.resources.get("gpu", 0),
 )

@@ -17,6 +17,5 @@ make_splits.run(
     classes_csv=snakemake.output.classes,
     report_json=snakemake.output.report,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
     threads=snakemake.threads,
 )

@@ -14,6 +14,5 @@ pretrain_toy.run(
     counts_csv=snakemake.output.counts,
     history_json=snakemake.output.history,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
     threads=snakemake.threads,
 )

@@ -11,5 +11,4 @@ render_toy.run(
     render_toy.Settings.from_params(snakemake.params.world, snakemake.params.images_per_class),
     raw_dir=snakemake.output[0],
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

@@ -19,5 +19,4 @@ tables.run(
     table9={ext: snakemake.output[f"table9_{ext}"] for ext in snakemake.params.formats},
     zeroshot={ext: snakemake.output[f"zeroshot_{ext}"] for ext in snakemake.params.formats},
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
 )

@@ -21,7 +21,6 @@ zeroshot_logits.run(
     test_logits=snakemake.output.test,
     provenance_json=snakemake.output.provenance,
     log=snakemake.log[0],
-    attempt=snakemake.attempt,
     threads=snakemake.threads,
     gpus=snakemake.resources.get("gpu", 0),
 )

@@ -22,12 +22,10 @@ class Settings:
         return cls(key, json.loads(backbone))
 
 
-def run(
-    settings: Settings, *, backbone_json: str | os.PathLike, log: str | os.PathLike | None = None, attempt: int = 1
-) -> None:
+def run(settings: Settings, *, backbone_json: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
     """Refuse an unknown model or tag or an activation mismatch; write the backbone with the
     preprocessing its weights need."""
-    context.start(log, attempt)
+    context.start(log)
     backbones.check_backbone(settings.key, settings.backbone)
     preprocess = backbones.preprocess_config(settings.backbone)
     files.save_json(backbone_json, settings.backbone | {"preprocess": preprocess})

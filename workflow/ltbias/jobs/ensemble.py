@@ -76,7 +76,6 @@ def run(
     dxp_dir: str | os.PathLike,
     knn_csv: str | os.PathLike,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
     threads: int = 1,
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
@@ -93,7 +92,7 @@ def run(
     probe of each backbone as `knn.csv` (one row per backbone; P-groups by its own prior).
     `threads` evaluate blocks of test rows in parallel.
     """
-    context.start(log, attempt)
+    context.start(log)
     backbones = list(settings.backbones)
     classes = pd.read_csv(classes_csv)
     n_classes = len(classes)

@@ -35,14 +35,13 @@ def run(
     info_json: str | os.PathLike,
     true_counts_csv: str | os.PathLike | None = None,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
 ) -> None:
     """Write the estimated prior (`label, class_name, prior`) and its fit info.
 
     With the toy world's `pretrain_counts.csv` the info adds the Spearman correlation of
     the estimate with the true pretraining counts.
     """
-    context.start(log, attempt)
+    context.start(log)
     classes = pd.read_csv(classes_csv)
     logits, labels = caches.load_logits(zeroshot_val, val_csv, len(classes))
     estimate, info = prior.estimate_prior(logits, labels, calibrate=settings.prior.calibrate)

@@ -22,8 +22,6 @@ class Settings:
         return cls(json.loads(source), where)
 
 
-def run(
-    settings: Settings, *, staged: str | os.PathLike, log: str | os.PathLike | None = None, attempt: int = 1
-) -> None:
-    context.start(log, attempt)
+def run(settings: Settings, *, staged: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+    context.start(log)
     fetch.fetch_file(settings.source, staged, settings.where)

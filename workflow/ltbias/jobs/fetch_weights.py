@@ -10,14 +10,8 @@ from . import context
 __all__ = ["run"]
 
 
-def run(
-    *,
-    backbone_json: str | os.PathLike,
-    weights: str | os.PathLike,
-    log: str | os.PathLike | None = None,
-    attempt: int = 1,
-) -> None:
+def run(*, backbone_json: str | os.PathLike, weights: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
     """Store the state dict of the checked backbone's tag at `weights`."""
-    context.start(log, attempt)
+    context.start(log)
     backbone = files.load_json(backbone_json)
     backbones.fetch_pretrained(backbone["model"], backbone["weights"]["tag"], weights)

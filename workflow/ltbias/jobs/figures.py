@@ -50,7 +50,6 @@ def run(
     dxp_gain: str | os.PathLike,
     accuracy_vs_cost: str | os.PathLike,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
 ) -> None:
     """Draw the four figures of a dataset as SVG.
 
@@ -58,7 +57,7 @@ def run(
     the P-groups of the LIFT backbone's estimated prior, so every cell holds the same
     classes for both.
     """
-    context.start(log, attempt)
+    context.start(log)
     metrics = pd.read_csv(metrics_csv).query("variant == 'uniform' and protocol == 'single'")
     per_class = pd.read_csv(per_class_csv)
     backbones, names = settings.backbones, settings.display_names

@@ -77,11 +77,10 @@ def run(
     table3: dict[str, str | os.PathLike],
     table4: dict[str, str | os.PathLike],
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
 ) -> None:
     """Write Table 3 and Table 4; `la_logits` and `gla_train_logits` map each test protocol
     (`single`, `tte`) to a cached test-logits file, `table3` and `table4` each format to a path."""
-    context.start(log, attempt)
+    context.start(log)
     classes = pd.read_csv(classes_csv)
     labels = pd.read_csv(test_csv)["label"].to_numpy()
     estimate = prior.load_prior(prior_csv, classes)

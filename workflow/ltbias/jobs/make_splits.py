@@ -32,11 +32,10 @@ def run(
     classes_csv: str | os.PathLike,
     report_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
     threads: int = 1,
 ) -> None:
     """Write `manifests[split]` for train, val and test, the class table and the report."""
-    context.start(log, attempt)
+    context.start(log)
     frames, classes, report = prepare.prepare_splits(
         settings.dataset, settings.name, settings.root, list_files, threads=threads, origins=settings.origins
     )

@@ -33,11 +33,10 @@ def run(
     counts_csv: str | os.PathLike,
     history_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
     threads: int = 1,
 ) -> None:
     """Write the weights (an open_clip state dict), the corpus counts and the loss history."""
-    context.start(log, attempt)
+    context.start(log)
     runtime.set_threads(threads)
     backbone = files.load_json(backbone_json)
     state, counts, history = pretrain.pretrain(

@@ -22,8 +22,6 @@ class Settings:
         return cls(toyworld.ToyWorld.from_dict(json.loads(world)), json.loads(images_per_class))
 
 
-def run(
-    settings: Settings, *, raw_dir: str | os.PathLike, log: str | os.PathLike | None = None, attempt: int = 1
-) -> None:
-    context.start(log, attempt)
+def run(settings: Settings, *, raw_dir: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+    context.start(log)
     toyworld.write_raw_dataset(settings.world, raw_dir, settings.images_per_class)

@@ -46,12 +46,11 @@ def run(
     table9: dict[str, str | os.PathLike],
     zeroshot: dict[str, str | os.PathLike],
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
 ) -> None:
     """Write the tables; `costs` are the backbones' `cost.json` files (in `backbones` order);
     `table6`, `table8` (one centre crop), `table8_tte` (five-crop TTE), `table9` and
     `zeroshot` map each format (`csv`, `md`, `tex`) to a path."""
-    context.start(log, attempt)
+    context.start(log)
     metrics = pd.read_csv(metrics_csv)
     published = (yaml.safe_load(Path(baselines_yaml).read_text(encoding="utf-8")) or {}).get(settings.dataset, {})
     backbones = settings.backbones

@@ -42,7 +42,6 @@ def run(
     test_logits: str | os.PathLike,
     provenance_json: str | os.PathLike,
     log: str | os.PathLike | None = None,
-    attempt: int = 1,
     threads: int = 1,
     gpus: int = 0,
 ) -> None:
@@ -51,7 +50,7 @@ def run(
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`).
     """
-    job = context.start(log, attempt)
+    job = context.start(log)
     runtime.set_threads(threads)
     runtime.require_gpu(gpus, settings.evaluation.device, "evaluation.device", "compute.logits.gpu")
     cfg = settings.evaluation
