@@ -5,6 +5,7 @@ equal; only measured times and speeds (and the provenance that records them) may
 """
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,9 +53,17 @@ def _same_tensors(x, y) -> bool:
     return x == y
 
 
+def _tracked() -> set[Path]:
+    """The files git tracks under results/ (its README): documentation, not outputs."""
+    repo = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(["git", "-C", str(repo), "ls-files", "results"], capture_output=True, text=True, check=True)
+    return {Path(line).relative_to("results") for line in listed.stdout.splitlines()}
+
+
 def main(a: Path, b: Path) -> None:
-    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
-    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()}
+    tracked = _tracked()
+    files_a = {p.relative_to(a) for p in a.rglob("*") if p.is_file()} - tracked
+    files_b = {p.relative_to(b) for p in b.rglob("*") if p.is_file()} - tracked
     assert files_a == files_b, f"different files: {sorted(files_a ^ files_b)[:10]}"
     different = [str(p) for p in sorted(files_a) if not _same(a / p, b / p)]
     assert not different, f"{len(different)} files differ: {different[:10]}"

@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 chmod 755 "$work"  # the munge daemon runs as its own user
 cluster=$work/cluster
-trap '"$repo/.ci/slurm-cluster.sh" stop "$cluster"' EXIT
+trap '"$repo/.ci/slurm-cluster.sh" stop "$cluster"; cd /; rm -rf "$work"' EXIT
 "$repo/.ci/slurm-cluster.sh" start "$cluster"
 
 checkout() {

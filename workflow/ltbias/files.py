@@ -49,8 +49,8 @@ class MalformedFileError(JobError, ValueError):
     """A file the workflow wrote earlier is damaged or does not hold what it should."""
 
 
-# `cost.json` of a fine-tuned member (`cost.measure`): each a finite number, none negative
-COST_KEYS = ("parameters", "trainable_parameters", "gflops_per_image", "images_per_second", "batch_size")
+# what Table 9 and its figure read of a member's `cost.json` (`cost.measure`): finite, none negative
+COST_KEYS = ("parameters", "trainable_parameters", "gflops_per_image", "images_per_second")
 
 _DISK_FULL_BYTES = 1 << 20  # less free space than this after a failed write: the disk is full
 
