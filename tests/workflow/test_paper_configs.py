@@ -114,7 +114,9 @@ def test_paper_config_validates_splits_and_plans_the_full_dag(dataset, tmp_path)
 
 def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
     checkout = copy_checkout(tmp_path / "ltbias")
-    args = ["all", "table3", "--configfile", "config/places_lt.yaml", "--config", "datasets={places_lt: {root: /x}}"]
+    (tmp_path / "data").mkdir()
+    override = f"datasets={{places_lt: {{root: {tmp_path / 'data'}}}}}"
+    args = ["all", "table3", "--configfile", "config/places_lt.yaml", "--config", override]
     plan = snakemake(checkout, *args, "--dry-run", "--sdm", "env-modules", profile="profiles/slurm")
     assert plan.returncode == 0, plan.stderr[-3000:]
     gla = {"gla_train": 1, "gla_train_logits": 1, "gla_tables": 1, "table3": 1}
@@ -148,7 +150,9 @@ def test_the_five_backbone_config_plans_all_31_subsets(tmp_path):
     from ltbias.subsets import subsets
 
     checkout = copy_checkout(tmp_path / "ltbias")
-    args = ["--configfile", "config/imagenet_lt_plus.yaml", "--config", "datasets={imagenet_lt: {root: /nonexistent}}"]
+    (tmp_path / "data").mkdir()
+    override = f"datasets={{imagenet_lt: {{root: {tmp_path / 'data'}}}}}"
+    args = ["--configfile", "config/imagenet_lt_plus.yaml", "--config", override]
     plan = snakemake(checkout, *args, "--dry-run")
     assert plan.returncode == 0, plan.stderr[-3000:]
     five = {"fetch_weights": 5, "check_backbone": 5, "finetune": 5, "logits": 5, "zeroshot_logits": 5}
