@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import REPO, TOY_MODEL
+from helpers import REPO, TOY_MODEL, rule_jobs
 from ltbias import backbones, models, toyworld
+from ltbias.config import Backbone
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def toy_weights(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def toy_preprocess() -> dict:
-    return backbones.preprocess_config({"model": TOY_MODEL, "weights": {"toy": {}}})
+    return backbones.preprocess_config(Backbone("toy", TOY_MODEL, {"toy": {}}))
 
 
 @pytest.fixture
@@ -44,20 +45,21 @@ def toy_classifier(
 
 
 @pytest.fixture(scope="session")
-def script_imports() -> dict[str, list[str]]:
-    """Rule script stem -> the package files (relative to workflow/ltbias) that a fresh
-    interpreter reads when it loads the script (see tests/imports_probe.py)."""
+def job_imports() -> dict[str, list[str]]:
+    """Job -> the package files (relative to workflow/ltbias) that a fresh interpreter reads
+    when the job script loads that job (see tests/imports_probe.py)."""
     package = REPO / "workflow" / "ltbias"
+    script = REPO / "workflow" / "scripts" / "job.py"
 
-    def probe(script: Path) -> list[str]:
-        command = [sys.executable, str(REPO / "tests" / "imports_probe.py"), str(script), str(package)]
+    def probe(job: str) -> list[str]:
+        command = [sys.executable, str(REPO / "tests" / "imports_probe.py"), str(script), str(package), job]
         result = subprocess.run(command, capture_output=True, text=True, env={})
         assert result.returncode == 0, result.stderr[-2000:]
         return json.loads(result.stdout)
 
-    scripts = sorted((REPO / "workflow" / "scripts").glob("*.py"))
+    jobs = sorted(set(rule_jobs().values()))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip((s.stem for s in scripts), pool.map(probe, scripts), strict=True))
+        return dict(zip(jobs, pool.map(probe, jobs), strict=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

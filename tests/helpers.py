@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,3 +18,22 @@ def require_shared(*parts: str) -> Path:
     if not path.is_file():
         pytest.skip(f"{path} not available")
     return path
+
+
+def rule_blocks() -> dict[str, str]:
+    """Rule name -> the text of its `rule` block, read from the rule files."""
+    blocks = {}
+    for rules in (REPO / "workflow" / "rules").glob("*.smk"):
+        for block in re.split(r"(?m)^rule ", rules.read_text())[1:]:
+            blocks[block.split(":", 1)[0]] = block
+    return blocks
+
+
+def rule_jobs() -> dict[str, str]:
+    """Rule name -> the job module it runs (its `job` param, else its own name), for every
+    rule that runs the job script."""
+    return {
+        rule: (re.search(r'job="(\w+)"', block) or re.match(r"(\w+)", rule)).group(1)
+        for rule, block in rule_blocks().items()
+        if "JOB_SCRIPT" in block
+    }

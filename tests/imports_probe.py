@@ -1,9 +1,10 @@
-"""What a fresh interpreter reads from the package when it loads a rule script.
+"""What a fresh interpreter reads from the package when the job script loads a job.
 
-    python tests/imports_probe.py SCRIPT PACKAGE_DIR
+    python tests/imports_probe.py SCRIPT PACKAGE_DIR JOB
 
-Runs SCRIPT with a stand-in `snakemake` object that stops it at the first use of anything
-but `scriptdir`, i.e. once its imports have run, and prints as JSON the package files it
+Runs SCRIPT with a stand-in `snakemake` object of a rule named JOB that stops it at the
+first use of anything but `scriptdir`, `rule` and `params.get`, i.e. once the job's module
+is imported, and prints as JSON the package files it
 read: the file of every loaded package module, and every other file opened under
 PACKAGE_DIR (data such as model configs). This derives a rule's code dependencies by
 running Python, independently of `ltbias.importgraph`, which reads them with `ast`.
@@ -16,7 +17,7 @@ import runpy
 import sys
 from pathlib import Path
 
-script, package_dir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+script, package_dir, job = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), sys.argv[3]
 opened = set()
 
 
@@ -29,8 +30,15 @@ class Stop(Exception):
     pass
 
 
+class Params:
+    def get(self, name, default=None):
+        return default
+
+
 class Snakemake:
     scriptdir = str(script.parent)
+    rule = job
+    params = Params()
 
     def __getattr__(self, name):
         raise Stop(name)

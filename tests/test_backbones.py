@@ -3,11 +3,12 @@ import pytest
 import torch
 
 from helpers import TOY_MODEL
-from ltbias import backbones
+from ltbias import backbones, config
+from ltbias.config import Backbone
 
 
-def _backbone(model, **weights):
-    return {"model": model, "weights": weights}
+def _backbone(model, key="x", **weights):
+    return Backbone(key, model, weights)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +22,7 @@ def _backbone(model, **weights):
     ],
 )
 def test_paper_backbones_pass_the_checks(model, tag):
-    backbones.check_backbone("x", _backbone(model, tag=tag))
+    backbones.check_backbone(_backbone(model, tag=tag))
     preprocess = backbones.preprocess_config(_backbone(model, tag=tag))
     assert preprocess["size"] == 224
     assert preprocess["mean"] == pytest.approx([0.48145466, 0.4578275, 0.40821073])
@@ -30,16 +31,18 @@ def test_paper_backbones_pass_the_checks(model, tag):
 def test_gelu_quickgelu_mismatch_is_refused_with_the_right_model_named():
     expected = r"backbones\.clip: tag 'openai' .* quick_gelu=True .* use model 'ViT-B-16-quickgelu'"
     with pytest.raises(ValueError, match=expected):
-        backbones.check_backbone("clip", _backbone("ViT-B-16", tag="openai"))
+        backbones.check_backbone(_backbone("ViT-B-16", "clip", tag="openai"))
     with pytest.raises(ValueError, match=r"'laion2b_s34b_b88k' is not a tag of ViT-B-16-quickgelu"):
-        backbones.check_backbone("openclip", _backbone("ViT-B-16-quickgelu", tag="laion2b_s34b_b88k"))
+        backbones.check_backbone(_backbone("ViT-B-16-quickgelu", "openclip", tag="laion2b_s34b_b88k"))
 
 
 def test_unknown_model_and_ambiguous_weights_are_named():
     with pytest.raises(ValueError, match=r"backbones\.x\.model: unknown open_clip model 'ViT-B-61'"):
-        backbones.check_backbone("x", _backbone("ViT-B-61", tag="openai"))
-    with pytest.raises(ValueError, match=r"backbones\.x\.weights: weights must name exactly one"):
-        backbones.check_backbone("x", _backbone(TOY_MODEL, tag="openai", file="w.pt"))
+        backbones.check_backbone(_backbone("ViT-B-61", tag="openai"))
+    with pytest.raises(ValueError, match=r"backbones\.x\.weights must name exactly one"):
+        config.from_dict(
+            Backbone, {"key": "x", "model": TOY_MODEL, "weights": {"tag": "openai", "file": "w"}}, "backbones.x"
+        )
 
 
 def test_offline_loading_of_a_local_checkpoint(tmp_path, monkeypatch):

@@ -6,17 +6,13 @@ import sys
 
 import yaml
 
-from helpers import REPO
+from helpers import REPO, rule_blocks, rule_jobs
 
 
 def _light_jobs() -> list[str]:
     """The job modules of the rules whose conda env is envs/py-cpu.yaml, read from the rules."""
-    jobs = []
-    for rules in (REPO / "workflow" / "rules").glob("*.smk"):
-        for block in re.split(r"(?m)^rule ", rules.read_text())[1:]:
-            if "envs/py-cpu.yaml" in block:
-                jobs.append("ltbias.jobs." + re.search(r'scripts/(\w+)\.py"', block).group(1))
-    return sorted(jobs)
+    blocks, jobs = rule_blocks(), rule_jobs()
+    return sorted(f"ltbias.jobs.{jobs[rule]}" for rule, block in blocks.items() if "envs/py-cpu.yaml" in block)
 
 
 def test_light_rules_import_without_torch():

@@ -1,4 +1,4 @@
-"""A rule's code inputs are the files its script really imports, found without running it."""
+"""A rule's code inputs are the files its job really imports, found without running it."""
 
 from helpers import REPO
 from ltbias.importgraph import module_closure
@@ -6,11 +6,12 @@ from ltbias.importgraph import module_closure
 PACKAGE = REPO / "workflow" / "ltbias"
 
 
-def test_closure_of_every_rule_script_is_what_python_imports(script_imports):
-    for script, loaded in script_imports.items():
-        path = REPO / "workflow" / "scripts" / f"{script}.py"
-        closure = [str(p.relative_to(PACKAGE)) for p in module_closure(path, PACKAGE)]
-        assert closure == loaded, script
+def test_closure_of_every_job_is_what_python_imports(job_imports):
+    script = REPO / "workflow" / "scripts" / "job.py"
+    assert len(job_imports) == 14
+    for job, loaded in job_imports.items():
+        closure = [str(p.relative_to(PACKAGE)) for p in module_closure(script, PACKAGE, (f"ltbias.jobs.{job}",))]
+        assert closure == loaded, job
 
 
 def test_relative_absolute_nested_and_lazy_imports_and_data_folders(tmp_path):

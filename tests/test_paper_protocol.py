@@ -26,7 +26,12 @@ def test_fp16_training_fp32_evaluation_and_bilinear_resampling(name, monkeypatch
     assert config.from_dict(config.EvalConfig, cfg["evaluation"], "evaluation").precision == "fp32"
     (dataset,) = cfg["datasets"].values()
     for key in dataset["backbones"]:
-        assert backbones.preprocess_config(cfg["backbones"][key])["interpolation"] == "bilinear", key
+        assert backbones.preprocess_config(_backbone(cfg, key))["interpolation"] == "bilinear", key
+
+
+def _backbone(cfg, key):
+    described = {k: cfg["backbones"][key].get(k) for k in ("model", "weights", "preprocess")}
+    return config.from_dict(config.Backbone, {"key": key} | described, f"backbones.{key}")
 
 
 def _resizes(transform):
@@ -35,7 +40,7 @@ def _resizes(transform):
 
 def test_transforms_and_five_crop_logits_of_a_paper_backbone(monkeypatch, tmp_path):
     cfg = _read("imagenet_lt", monkeypatch)
-    preprocess = backbones.preprocess_config(cfg["backbones"]["clip"])
+    preprocess = backbones.preprocess_config(_backbone(cfg, "clip"))
     assert preprocess["size"] == 224
     train = data.train_transform(preprocess)
     test = data.test_transform(preprocess)

@@ -8,13 +8,12 @@ step so that a test can interrupt the run part-way through an epoch.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 
 from ltbias import models
-from ltbias.jobs import finetune
+from ltbias.jobs import entry, finetune
 
 SETTINGS = {
     "finetune": {"epochs": 3, "batch_size": 8, "lr": 0.05, "crop_scale": [0.5, 1.0], "checkpoint_every_steps": 1},
@@ -24,18 +23,16 @@ SETTINGS = {
 
 def run(workdir: Path, settings: dict, checkpoint: Path, pretrain_prior: Path | None = None) -> None:
     """The finetune job on the inputs in `workdir`; history and provenance beside `checkpoint`."""
-    finetune.run(
-        finetune.Settings.from_params(json.dumps(settings), "finetune"),
-        backbone_json=workdir / "backbone.json",
-        weights=workdir / "weights.pt",
-        root=workdir / "raw",
-        train_csv=workdir / "train.csv",
-        classes_csv=workdir / "classes.csv",
-        checkpoint=checkpoint,
-        history=checkpoint.with_suffix(".history.json"),
-        provenance_json=checkpoint.with_suffix(".provenance.json"),
-        pretrain_prior=pretrain_prior,
-    )
+    inputs = {name: workdir / f"{name}.{ext}" for name, ext in (("backbone", "json"), ("weights", "pt"))}
+    inputs |= {name: workdir / f"{name}.csv" for name in ("train", "classes")}
+    if pretrain_prior is not None:
+        inputs["prior"] = pretrain_prior
+    outputs = {
+        "checkpoint": checkpoint,
+        "history": checkpoint.with_suffix(".history.json"),
+        "provenance": checkpoint.with_suffix(".provenance.json"),
+    }
+    entry.call(finetune, inputs=inputs, outputs=outputs, params={"settings": settings, "root": workdir / "raw"})
 
 
 def main(workdir: Path, checkpoint: Path, step_seconds: float) -> None:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ltbias import caches
-from ltbias.jobs import ensemble
+from ltbias.jobs import ensemble, entry
 
 
 def _run(evaluated, out):
@@ -15,25 +15,21 @@ def _run(evaluated, out):
         "prior": {"many_fraction": 0.5, "few_fraction": 0.5},
         "ensemble": {"bootstrap_resamples": 200},
     }
-    ensemble.run(
-        ensemble.Settings.from_params(json.dumps(settings)),
-        test_logits=evaluated["logits"],
-        test_tte_logits=evaluated["logits"],
-        val_logits=evaluated["val_logits"],
-        zeroshot_logits=evaluated["knn"],  # any cache of the test split will do
-        knn=evaluated["knn"],
-        priors=evaluated["priors"],
-        true_counts=[],
-        test_csv=evaluated["test"],
-        val_csv=evaluated["test"],
-        classes_csv=evaluated["classes"],
-        metrics_csv=out / "metrics.csv",
-        comparisons_csv=out / "comparisons.csv",
-        adjustments_json=out / "adjustments.json",
-        per_class_csv=out / "per_class.csv",
-        dxp_dir=out / "dxp",
-        knn_csv=out / "knn.csv",
-    )
+    inputs = {
+        "test_logits": evaluated["logits"],
+        "test_tte_logits": evaluated["logits"],
+        "val_logits": evaluated["val_logits"],
+        "zeroshot_logits": evaluated["knn"],  # any cache of the test split will do
+        "knn_logits": evaluated["knn"],
+        "priors": evaluated["priors"],
+        "true_counts": [],
+        "test": evaluated["test"],
+        "val": evaluated["test"],
+        "classes": evaluated["classes"],
+    }
+    names = ("metrics.csv", "comparisons.csv", "adjustments.json", "per_class.csv", "dxp", "knn.csv")
+    outputs = {name.split(".")[0]: out / name for name in names}
+    entry.call(ensemble, inputs=inputs, outputs=outputs, params={"settings": settings})
 
 
 def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_path):

@@ -1,11 +1,7 @@
-import json
-
 import pytest
 
 from ltbias import validate
-from ltbias.jobs import make_splits
-
-DATASET = {"source": "lists", "lists": {"format": "plain"}, "decode_check": {"mode": "none"}, "split": {}}
+from ltbias.jobs import entry, make_splits
 
 
 def _inputs(tmp_path, train_lines):
@@ -19,15 +15,12 @@ def _inputs(tmp_path, train_lines):
 
 
 def _run(tmp_path, list_files):
-    origins = {key: f"/home/me/{key}.txt" for key in list_files}
-    settings = make_splits.Settings.from_params("lt", json.dumps(DATASET), str(tmp_path / "data"), json.dumps(origins))
-    make_splits.run(
-        settings,
-        list_files=list_files,
-        manifests={s: tmp_path / "out" / f"{s}.csv" for s in ("train", "val", "test")},
-        classes_csv=tmp_path / "out" / "classes.csv",
-        report_json=tmp_path / "out" / "report.json",
-    )
+    dataset = {"key": "lt", "source": "lists", "root": str(tmp_path / "data")}
+    settings = {"dataset": dataset, "origins": {key: f"/home/me/{key}.txt" for key in list_files}}
+    outputs = {s: tmp_path / "out" / f"{s}.csv" for s in ("train", "val", "test", "classes")}
+    outputs["report"] = tmp_path / "out" / "report.json"
+    inputs = {f"{key}_list": path for key, path in list_files.items()}
+    entry.call(make_splits, inputs=inputs, outputs=outputs, params={"settings": settings})
 
 
 def test_a_bad_line_names_the_users_file_and_line(tmp_path):

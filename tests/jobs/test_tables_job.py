@@ -3,23 +3,24 @@ import json
 import pandas as pd
 import pytest
 
-from ltbias.jobs import tables
+from ltbias.jobs import entry, tables
 
 
 def _settings(**changes):
-    settings = {
+    return {
         "dataset": "toy",
         "backbones": ["a", "b"],
         "display_names": {"a": "A", "b": "B"},
         "lift_backbone": "a",
         "epochs": {"a": 10, "b": 20},
         "decimals": 1,
-    }
-    return tables.Settings.from_params(json.dumps(settings | changes))
+    } | changes
 
 
-def _paths(folder, table):
-    return {ext: folder / f"{table}.{ext}" for ext in ("csv", "md", "tex")}
+def _paths(folder):
+    """Every table output, `t6.csv` for `table6_csv`."""
+    short = {"table6": "t6", "table8": "t8", "table8_tte": "t8_tte", "table9": "t9", "zeroshot": "t0"}
+    return {f"{table}_{ext}": folder / f"{name}.{ext}" for table, name in short.items() for ext in ("csv", "md", "tex")}
 
 
 def _costs(folder):
@@ -31,18 +32,13 @@ def _costs(folder):
 
 
 def _run(tmp_path, metrics, out):
-    tables.run(
-        _settings(),
-        metrics_csv=metrics,
-        comparisons_csv=_comparisons(tmp_path),
-        baselines_yaml=tmp_path / "baselines.yaml",
-        costs=_costs(tmp_path),
-        table6=_paths(out, "t6"),
-        table8=_paths(out, "t8"),
-        table8_tte=_paths(out, "t8_tte"),
-        table9=_paths(out, "t9"),
-        zeroshot=_paths(out, "t0"),
-    )
+    inputs = {
+        "metrics": metrics,
+        "comparisons": _comparisons(tmp_path),
+        "baselines": tmp_path / "baselines.yaml",
+        "costs": _costs(tmp_path),
+    }
+    entry.call(tables, inputs=inputs, outputs=_paths(out), params={"settings": _settings()})
 
 
 def _comparisons(folder):

@@ -1,8 +1,7 @@
 """Reruns of only what changed: each test edits a finished micro run and dry-runs it."""
 
-import re
 
-from helpers import REPO
+from helpers import REPO, rule_jobs
 from smk import edit_yaml, planned_jobs, planned_wildcards, snakemake
 
 MICRO = "tests/config/micro.yaml"
@@ -19,28 +18,17 @@ def _plan(result) -> dict[str, list[str]]:
     return {rule: planned_wildcards(result, rule) for rule in planned_jobs(result)}
 
 
-def _rule_scripts() -> dict[str, str]:
-    """rule name -> the stem of its `script:`, read from the rule files."""
-    found = {}
-    for rules in (REPO / "workflow" / "rules").glob("*.smk"):
-        for block in re.split(r"(?m)^rule ", rules.read_text())[1:]:
-            script = re.search(r'script:\n\s+"\.\./scripts/(\w+)\.py"', block)
-            if script:
-                found[block.split(":", 1)[0]] = script.group(1)
-    return found
-
-
-def test_editing_each_package_file_reruns_exactly_the_rules_whose_scripts_read_it(finished_copy, script_imports):
-    """The expectation comes from what Python reads when it loads each script (not from the
+def test_editing_each_package_file_reruns_exactly_the_rules_whose_jobs_read_it(finished_copy, job_imports):
+    """The expectation comes from what Python reads when it loads each job (not from the
     workflow's import graph): the plan of forcing those rules on the unedited run."""
     package = finished_copy / "workflow" / "ltbias"
-    scripts = _rule_scripts()
+    jobs = rule_jobs()
     expected = {}
     edited = [p for p in sorted(package.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
     assert len(edited) > 20
     for path in edited:
         name = str(path.relative_to(package))
-        readers = frozenset(rule for rule, script in scripts.items() if name in script_imports[script])
+        readers = frozenset(rule for rule, job in jobs.items() if name in job_imports[job])
         if readers not in expected:
             expected[readers] = _plan(_dry_run(finished_copy, "--forcerun", *sorted(readers))) if readers else {}
         original = path.read_bytes()

@@ -24,7 +24,7 @@ from open_clip.factory import load_state_dict
 from open_clip.pretrained import download_pretrained, get_pretrained_cfg
 
 from . import files
-from .config import weights_kind
+from .config import Backbone
 from .errors import FetchError
 
 __all__ = [
@@ -44,23 +44,19 @@ open_clip.add_model_config(MODEL_CONFIG_DIR)  # registers the toy architectures 
 _PREPROCESS_KEYS = ("mean", "std", "interpolation", "resize_mode")
 
 
-def check_backbone(key: str, backbone: dict) -> None:
+def check_backbone(backbone: Backbone) -> None:
     """Raise a clear error for an unknown model, an unknown tag or a GELU/QuickGELU mismatch.
 
     The mismatch check is deliberately an error, not open_clip's warning: running a GELU
     checkpoint with QuickGELU (or the reverse) silently costs accuracy (method.md §3, §9).
     """
-    where = f"backbones.{key}"
-    model = backbone["model"]
+    where = f"backbones.{backbone.key}"
+    model = backbone.model
     model_cfg = open_clip.get_model_config(model)
     if model_cfg is None:
         raise ValueError(f"{where}.model: unknown open_clip model {model!r}; known: {open_clip.list_models()}")
-    weights = backbone["weights"]
-    try:
-        kind = weights_kind(weights)
-    except ValueError as err:
-        raise ValueError(f"{where}.weights: {err}") from None
-    if kind == "tag":
+    weights = backbone.weights
+    if backbone.weights_kind == "tag":
         tag = weights["tag"]
         tag_cfg = get_pretrained_cfg(model, tag)
         if not tag_cfg:
@@ -76,12 +72,12 @@ def check_backbone(key: str, backbone: dict) -> None:
             )
 
 
-def preprocess_config(backbone: dict) -> dict:
+def preprocess_config(backbone: Backbone) -> dict:
     """Image size, mean, std and interpolation for a backbone's weights.
 
     Returns a dict with keys `size`, `mean`, `std`, `interpolation`, `resize_mode`.
     """
-    model_cfg = open_clip.get_model_config(backbone["model"])
+    model_cfg = open_clip.get_model_config(backbone.model)
     size = model_cfg["vision_cfg"]["image_size"]
     cfg = {
         "size": size,
@@ -90,11 +86,10 @@ def preprocess_config(backbone: dict) -> dict:
         "interpolation": "bicubic",
         "resize_mode": "shortest",
     }
-    weights = backbone["weights"]
-    if weights_kind(weights) == "tag":
-        tag_cfg = get_pretrained_cfg(backbone["model"], weights["tag"])
+    if backbone.weights_kind == "tag":
+        tag_cfg = get_pretrained_cfg(backbone.model, backbone.weights["tag"])
         cfg.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in tag_cfg.items() if k in _PREPROCESS_KEYS})
-    cfg.update(backbone.get("preprocess") or {})
+    cfg.update(backbone.preprocess or {})
     return cfg
 
 

@@ -18,10 +18,15 @@ from typing import Any, TypeVar
 
 import yaml
 
+from . import files
+
 __all__ = [
     "LIST_FORMATS",
     "LOSSES",
     "UNTRACKED_FINETUNE_KEYS",
+    "Backbone",
+    "Dataset",
+    "DecodeCheck",
     "EnsembleConfig",
     "EvalConfig",
     "FinetuneConfig",
@@ -29,7 +34,10 @@ __all__ = [
     "PriorConfig",
     "SplitConfig",
     "as_dict",
+    "deep_merge",
+    "finetune_block",
     "from_dict",
+    "read_backbone",
     "read_config",
     "resolve_extends",
     "weights_kind",
@@ -53,12 +61,19 @@ def weights_kind(weights: dict) -> str:
     return kinds[0]
 
 
-def _deep_merge(base: dict, top: dict) -> dict:
+def finetune_block(config: dict, backbone: str, loss: str | None = None) -> dict:
+    """The `finetune` block a backbone trains with: the global block (schema defaults
+    filled in), overridden key by key by the backbone's own, and by `loss` if given."""
+    merged = dict(config["finetune"]) | (config["backbones"][backbone].get("finetune") or {})
+    return merged | ({"loss": loss} if loss else {})
+
+
+def deep_merge(base: dict, top: dict) -> dict:
     """`top` over `base`: mappings merge key by key, anything else (lists too) is replaced."""
     merged = dict(base)
     for key, value in top.items():
         both = isinstance(value, dict) and isinstance(base.get(key), dict)
-        merged[key] = _deep_merge(base[key], value) if both else value
+        merged[key] = deep_merge(base[key], value) if both else value
     return merged
 
 
@@ -79,7 +94,7 @@ def resolve_extends(config: dict, chain: tuple[str, ...] = ()) -> dict:
         base = yaml.safe_load(f) or {}
     if not isinstance(base, dict):
         raise ValueError(f"{where}: {path} is not a mapping of config keys")
-    return _deep_merge(resolve_extends(base, (*chain, path)), config)
+    return deep_merge(resolve_extends(base, (*chain, path)), config)
 
 
 def read_config(path: str | os.PathLike) -> dict:
@@ -92,8 +107,9 @@ def read_config(path: str | os.PathLike) -> dict:
 def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
     """Build dataclass `cls` from `d`, naming `where` (the config path) in every error.
 
-    The dataclasses check their own values and contradictions between keys; their
-    messages start with the key, which this prefixes with `where`.
+    Fields typed as dataclasses are built from their sub-dicts the same way, lists become
+    the tuples the hints ask for. The dataclasses check their own values and contradictions
+    between keys; their messages start with the key, which this prefixes with `where`.
     """
     d = dict(d or {})
     allowed = [f.name for f in fields(cls)]
@@ -101,21 +117,42 @@ def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
     hints = typing.get_type_hints(cls)
-    for name, value in d.items():
-        if isinstance(value, list):
-            d[name] = tuple(value)
-        _check_type(f"{where}.{name}", d[name], hints[name])
+    d = {name: _coerce(f"{where}.{name}", value, hints[name]) for name, value in d.items()}
     try:
         return cls(**d)
     except ValueError as err:
         raise ValueError(f"{where}.{err}") from None
 
 
+def _coerce(where: str, value: Any, hint: Any) -> Any:
+    """`value` in the form `hint` names (nested dataclasses built, lists as tuples), or a
+    TypeError naming `where`."""
+    for option in _options(hint):
+        origin = typing.get_origin(option) or option
+        args = typing.get_args(option)
+        if dataclasses.is_dataclass(origin) and isinstance(value, dict):
+            return from_dict(origin, value, where)
+        if origin is dict and isinstance(value, dict) and args:
+            return {k: _coerce(f"{where}.{k}", v, args[1]) for k, v in value.items()}
+        if origin is tuple and isinstance(value, list | tuple) and args:
+            items = args[:1] * len(value) if args[-1] is Ellipsis else args
+            if len(items) == len(value):
+                return tuple(_coerce(f"{where}[{i}]", v, h) for i, (v, h) in enumerate(zip(value, items, strict=True)))
+    _check_type(where, tuple(value) if isinstance(value, list) else value, hint)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _options(hint: Any) -> tuple:
+    return typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+
+
 def _check_type(where: str, value: Any, hint: Any) -> None:
-    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    options = _options(hint)
     for option in options:
         origin = typing.get_origin(option) or option
         if option is type(None) and value is None:
+            return
+        if option is Any:
             return
         if origin is float and isinstance(value, int | float) and not isinstance(value, bool):
             if not math.isfinite(value):
@@ -123,7 +160,7 @@ def _check_type(where: str, value: Any, hint: Any) -> None:
             return
         if origin is int and isinstance(value, int) and not isinstance(value, bool):
             return
-        if origin in (str, bool, tuple) and isinstance(value, origin):
+        if origin in (str, bool, tuple, dict) and isinstance(value, origin):
             return
     expected = " or ".join(getattr(o, "__name__", str(o)) for o in options)
     raise TypeError(f"{where}: expected {expected}, got {value!r} ({type(value).__name__})")
@@ -262,6 +299,59 @@ class SplitConfig:
             raise ValueError(f"min_count: {self.min_count} exceeds max_count {self.max_count}")
 
 
+@dataclass(frozen=True)
+class DecodeCheck:
+    """Which listed images a dataset's split job decodes (`datasets.<key>.decode_check`)."""
+
+    mode: str = "none"  # none | sample | full
+    sample_size: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("none", "sample", "full"):
+            raise ValueError(f"mode: {self.mode!r} is not 'none', 'sample' or 'full'")
+        _positive(self, "sample_size")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What a dataset's splits depend on: the `datasets.<key>` block without its backbones
+    (editing those keeps the splits), with `root` resolved (the toy world's rendered folder)."""
+
+    key: str
+    source: str  # toy | folder | lists
+    root: str
+    class_names: str | None = None  # folder datasets: a `<folder> <name>` file
+    list_format: str = "plain"  # lists datasets: a key of LIST_FORMATS
+    split: SplitConfig = dataclasses.field(default_factory=SplitConfig)
+    decode_check: DecodeCheck = dataclasses.field(default_factory=DecodeCheck)
+
+    def __post_init__(self) -> None:
+        if self.source not in ("toy", "folder", "lists"):
+            raise ValueError(f"source: {self.source!r} is not 'toy', 'folder' or 'lists'")
+        if self.list_format not in LIST_FORMATS:
+            raise ValueError(f"lists.format: {self.list_format!r} is not one of {list(LIST_FORMATS)}")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """An open_clip architecture and one source of weights (`backbones.<key>` less its
+    display name and fine-tuning). In the config `preprocess` overrides some of mean, std,
+    interpolation and resize mode; in `backbone.json`, written once the backbone is checked,
+    it is complete (image size included) and belongs to the weights."""
+
+    key: str
+    model: str
+    weights: dict[str, Any]  # exactly one of tag | file | toy
+    preprocess: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        weights_kind(self.weights)
+
+    @property
+    def weights_kind(self) -> str:
+        return weights_kind(self.weights)
+
+
 _DEVICE = re.compile(r"auto|cpu|cuda(:[0-9]+)?")
 
 
@@ -289,5 +379,19 @@ def _positive(obj: Any, *names: str) -> None:
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
-    """Plain-dict form of a config dataclass (tuples as lists), for JSON and checkpoints."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(obj).items()}
+    """Plain-dict form of a config dataclass (tuples as lists, at any depth), for JSON and
+    checkpoints: `from_dict` reads it back."""
+    return _plain(dataclasses.asdict(obj))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def read_backbone(path: str | os.PathLike) -> Backbone:
+    """A checked backbone from its `backbone.json`; a file that is not one names itself."""
+    return from_dict(Backbone, files.load_json(path), str(path))

@@ -30,8 +30,9 @@ from .metrics import (
 from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
 from .subsets import subset_name, subsets
+from .variants import VARIANTS, WEIGHTED
 
-__all__ = ["METRIC_GROUPS", "VARIANTS", "Evaluation", "evaluate_ensembles", "row_statistics", "subset_logit_sums"]
+__all__ = ["METRIC_GROUPS", "Evaluation", "evaluate_ensembles", "row_statistics", "subset_logit_sums"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return values / values.sum()
 
 
-VARIANTS = ("uniform", "fitted", "debiased", "gla")  # gla: every member z - log q (GLA post-hoc)
-
 # metrics column -> (grouping, group): the classes each accuracy column averages over
 METRIC_GROUPS = {"all": (None, None)} | {
     name.lower().replace("-", "_") + suffix: (grouping, name)
@@ -106,7 +105,7 @@ def _block_statistics(
         scored = [("uniform", total, 1.0 / len(members))]
         if members in weights:
             weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
-            scored.append(("fitted", weighted.astype(np.float32), 1.0))
+            scored.append((WEIGHTED, weighted.astype(np.float32), 1.0))
         for variant, shifts in offsets.items():
             scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
         for variant, scores, scale in scored:

@@ -17,7 +17,6 @@ import pandas as pd  # noqa: E402
 from . import files  # noqa: E402
 from .prior import P_GROUPS  # noqa: E402
 from .splits import D_GROUPS  # noqa: E402
-from .tables import CHECK, FRONTIER  # noqa: E402
 
 __all__ = ["accuracy_vs_cost", "accuracy_vs_members", "dxp_gain_heatmap", "per_class_accuracy"]
 
@@ -96,16 +95,16 @@ def dxp_gain_heatmap(gain: pd.DataFrame, title: str, path: str | os.PathLike) ->
     _save(fig, path)
 
 
-def accuracy_vs_cost(table9: pd.DataFrame, labels: Sequence[str], path: str | os.PathLike) -> None:
+def accuracy_vs_cost(subsets: pd.DataFrame, labels: Sequence[str], path: str | os.PathLike) -> None:
     """Accuracy (with its interval) against FLOPs per image, one point per subset labelled
-    with `labels`, the accuracy-cost frontier (Table 9's `Frontier` rows) as a line; `table9`
-    as `tables.table9` returns it."""
+    with `labels`, the accuracy-cost frontier as a line; `subsets` as `tradeoff.tradeoff`
+    returns it."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    flops, accuracy = table9["MFLOPs/image"], table9["All"]
-    err = _error_bars(accuracy, table9["All lo"], table9["All hi"]) if "All lo" in table9 else None
+    flops, accuracy = subsets["mflops_per_image"], subsets["all"]
+    err = _error_bars(accuracy, subsets["all_lo"], subsets["all_hi"]) if "all_lo" in subsets else None
     ax.errorbar(flops, accuracy, yerr=err, fmt="o", capsize=3, color="tab:blue", label="subset (95 % interval)")
-    frontier = table9[table9[FRONTIER] == CHECK].sort_values("MFLOPs/image")
-    ax.plot(frontier["MFLOPs/image"], frontier["All"], color="tab:orange", lw=1.2, label="frontier")
+    frontier = subsets[subsets["frontier"]].sort_values("mflops_per_image")
+    ax.plot(frontier["mflops_per_image"], frontier["all"], color="tab:orange", lw=1.2, label="frontier")
     for x, y, label in zip(flops, accuracy, labels, strict=True):
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
     ax.set_xlabel("MFLOPs per test image (members run one after another)")

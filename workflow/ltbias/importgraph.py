@@ -64,8 +64,11 @@ def _data_folders(tree: ast.AST, package_dir: Path) -> set[Path]:
     }
 
 
-def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) -> list[Path]:
-    """Every file of the package at `package_dir` that `script` imports, transitively.
+def module_closure(
+    script: str | os.PathLike, package_dir: str | os.PathLike, modules: tuple[str, ...] = ()
+) -> list[Path]:
+    """Every file of the package at `package_dir` that `script` imports, transitively, and
+    the files of `modules` (dotted names the script imports by name at run time) with theirs.
 
     Parent packages come with their modules (`ltbias/__init__.py` with `ltbias.files`).
     Returns sorted absolute paths; the script itself is not included.
@@ -73,16 +76,23 @@ def module_closure(script: str | os.PathLike, package_dir: str | os.PathLike) ->
     package_dir = Path(package_dir).resolve()
     package = package_dir.name
     seen: set[Path] = set()
-    pending = [(Path(script).resolve(), None)]
+    pending: list[tuple[Path, str | None]] = [(Path(script).resolve(), None)]
+    for name in modules:
+        _add(package_dir, name, seen, pending)
     while pending:
         path, name = pending.pop()
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         seen |= {f for folder in _data_folders(tree, package_dir) for f in folder.rglob("*") if f.is_file()}
         for imported in _imports(tree, package, name, path.name == "__init__.py"):
-            parts = imported.split(".")
-            for depth in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
-                module = _module_file(package_dir, ".".join(parts[:depth]))
-                if module is not None and module not in seen:
-                    seen.add(module)
-                    pending.append((module, _module_name(package_dir, module)))
+            _add(package_dir, imported, seen, pending)
     return sorted(seen)
+
+
+def _add(package_dir: Path, name: str, seen: set[Path], pending: list[tuple[Path, str | None]]) -> None:
+    """Queue module `name` and its parent packages (importing a.b.c runs a and a.b first)."""
+    parts = name.split(".")
+    for depth in range(1, len(parts) + 1):
+        module = _module_file(package_dir, ".".join(parts[:depth]))
+        if module is not None and module not in seen:
+            seen.add(module)
+            pending.append((module, _module_name(package_dir, module)))

@@ -16,11 +16,13 @@ import yaml
 
 from .config import (
     LIST_FORMATS,
+    Backbone,
     EnsembleConfig,
     EvalConfig,
     FinetuneConfig,
     PriorConfig,
     SplitConfig,
+    finetune_block,
     from_dict,
     weights_kind,
 )
@@ -50,6 +52,10 @@ def _check_blocks(config: dict) -> None:
     from_dict(EvalConfig, config["evaluation"], "evaluation")
     from_dict(PriorConfig, config["prior"], "prior")
     from_dict(EnsembleConfig, config["ensemble"], "ensemble")
+    for name in _used_backbones(config):
+        backbone = config["backbones"][name]
+        described = {"key": name} | {k: backbone.get(k) for k in ("model", "weights", "preprocess")}
+        from_dict(Backbone, described, f"backbones.{name}")
 
 
 def _check_dataset(config: dict, name: str, dataset: dict) -> None:
@@ -83,7 +89,7 @@ def _check_backbones(config: dict) -> None:
         if error is not None:
             where = ".".join(["backbones", name, "finetune", *map(str, error.path)])
             raise ValueError(f"{where}: {error.message}")
-        merged = from_dict(FinetuneConfig, config["finetune"] | backbone["finetune"], f"backbones.{name}.finetune")
+        merged = from_dict(FinetuneConfig, finetune_block(config, name), f"backbones.{name}.finetune")
         gpus = config["compute"]["finetune"]["gpu"]
         if merged.device.startswith("cuda") and gpus == 0:
             raise ValueError(

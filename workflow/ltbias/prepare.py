@@ -16,13 +16,12 @@ Every manifest is checked against the files under the root before anything train
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from . import config, lists, splits, validate
-from .config import LIST_FORMATS, SplitConfig
+from . import lists, splits, validate
+from .config import LIST_FORMATS, Dataset
 
 __all__ = ["prepare_splits"]
 
@@ -42,8 +41,9 @@ def _class_folders(root: Path, class_names: str | None) -> tuple[list[str], list
     return folders, folders
 
 
-def _folder_splits(root: Path, dataset: dict, spec: SplitConfig) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    folders, names = _class_folders(root, dataset.get("class_names"))
+def _folder_splits(root: Path, dataset: Dataset) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    spec = dataset.split
+    folders, names = _class_folders(root, dataset.class_names)
     pool = splits.folder_manifest(root, "train", folders)
     val = splits.balanced_subset(pool, spec.val_per_class, spec.seed)
     rest = pool[~pool["path"].isin(val["path"])]
@@ -55,10 +55,11 @@ def _folder_splits(root: Path, dataset: dict, spec: SplitConfig) -> tuple[dict[s
 
 
 def _list_splits(
-    list_files: dict[str, str], origins: dict[str, str], dataset: dict, spec: SplitConfig
+    list_files: dict[str, str], origins: dict[str, str], dataset: Dataset
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Read the staged lists; errors name `origins[key]`, the file or URL the user gave."""
-    fmt = dataset["lists"]["format"]
+    spec = dataset.split
+    fmt = dataset.list_format
     class_list = LIST_FORMATS[fmt]
     names, id_to_label = lists.read_classes(fmt, list_files[class_list], origins[class_list])
     frames = {s: lists.read_split_list(list_files[s], origins[s]) for s in ("train", "val", "test") if s in list_files}
@@ -71,14 +72,12 @@ def _list_splits(
 
 
 def prepare_splits(
-    dataset: dict,
-    name: str,
-    root: str | os.PathLike,
+    dataset: Dataset,
     list_files: dict[str, str] | None = None,
     threads: int = 1,
     origins: dict[str, str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
-    """Build and validate the splits of dataset `name` (its config block is `dataset`).
+    """Build and validate the splits of `dataset` from the images under its root.
 
     Args:
         list_files: the staged list files by key (`train`, ..., `classnames`).
@@ -87,25 +86,24 @@ def prepare_splits(
     Returns `{split: frame(path, label)}`, the class table (see `splits.class_table`) and a
     report with the statistics of each split, duplicates and the decode check.
     """
-    root = Path(root)
-    where = f"datasets.{name}"
-    spec = config.from_dict(SplitConfig, dataset.get("split"), f"{where}.split")
+    root = Path(dataset.root)
+    where = f"datasets.{dataset.key}"
     list_files = list_files or {}
     origins = {key: (origins or {}).get(key, path) for key, path in list_files.items()}
-    if dataset["source"] == "lists":
-        frames, names = _list_splits(list_files, origins, dataset, spec)
+    if dataset.source == "lists":
+        frames, names = _list_splits(list_files, origins, dataset)
     else:
-        frames, names = _folder_splits(root, dataset, spec)
+        frames, names = _folder_splits(root, dataset)
     split_where = {s: f"{where} {s} split" + (f" ({origins[s]})" if s in origins else "") for s in frames}
     duplicates = validate.check_lists(frames, len(names), split_where)
     for split, frame in frames.items():
         validate.check_files(root, frame["path"].tolist(), split_where[split])
     for kind, found in duplicates.items():
         logger.warning("%s: %d duplicate paths in %s, e.g. %s", where, found["count"], kind, found["first"][:3])
-    decode = dataset.get("decode_check") or {"mode": "none"}
+    decode = dataset.decode_check
     checked = {}
-    if decode["mode"] != "none":
-        sample = decode.get("sample_size") if decode["mode"] == "sample" else None
+    if decode.mode != "none":
+        sample = decode.sample_size if decode.mode == "sample" else None
         for split, frame in frames.items():
             checked[split] = validate.decode_check(root, frame["path"].tolist(), split_where[split], sample, threads)
     classes = splits.class_table(names, frames["train"]["label"].to_numpy())

@@ -16,12 +16,15 @@ import pandas as pd
 
 from . import files
 from .subsets import subset_name
+from .tradeoff import tradeoff
+from .variants import VARIANTS, ZERO_SHOT
 
 __all__ = [
+    "FORMATS",
     "GROUP_COLUMNS",
     "PROTOCOLS",
-    "VARIANT_NAMES",
     "method_table",
+    "output_paths",
     "table6",
     "table8",
     "table9",
@@ -40,12 +43,7 @@ GROUP_COLUMNS = {
     "p_few": "P-Few",
 }
 CHECK = "✓"
-VARIANT_NAMES = {  # Table 8's P(c) column
-    "uniform": "uniform",
-    "fitted": "fitted on val",
-    "debiased": "prior-debiased",
-    "gla": "GLA post-hoc",
-}
+FORMATS = ("csv", "md", "tex")  # every table is written in each, by `write_table`
 GAIN = "Gain vs best single"
 SIGNIFICANT = 0.05
 
@@ -146,9 +144,9 @@ def table8(
         comparisons = _protocol(comparisons, protocol)
         best = comparisons[(comparisons["reference"] == "best single") & (comparisons["metric"] == "all")]
         gains = {(r.subset, r.variant): r for r in best.itertuples()}
-    order = {v: i for i, v in enumerate(VARIANT_NAMES)}
+    order = {v: i for i, v in enumerate(VARIANTS)}
     if "variant" in metrics:
-        metrics = metrics[metrics["variant"].isin(list(VARIANT_NAMES))]
+        metrics = metrics[metrics["variant"].isin(list(VARIANTS))]
     ordered = metrics.assign(_variant=metrics["variant"].map(order)) if "variant" in metrics else metrics
     records = []
     for _, row in ordered.sort_values(
@@ -158,7 +156,7 @@ def table8(
         variant = row.get("variant", "uniform")
         record = {"M": int(row["size"])}
         record |= {display_names[b]: (CHECK if b in members else "") for b in backbones}
-        record["P(c)"] = VARIANT_NAMES[variant]
+        record["P(c)"] = VARIANTS[variant].label
         record |= _values(row, columns)
         if gains:
             gain = gains.get((row["subset"], variant))
@@ -182,7 +180,7 @@ def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_name
     columns = _value_columns(metrics)
     records = []
     for backbone in backbones:
-        for variant, model in (("zero-shot", "zero-shot"), ("uniform", "fine-tuned (LIFT)")):
+        for variant, model in ((ZERO_SHOT, "zero-shot"), ("uniform", "fine-tuned (LIFT)")):
             row = metrics[(metrics["subset"] == backbone) & (metrics["variant"] == variant)]
             if len(row) != 1:
                 raise KeyError(f"no {variant} row of {backbone!r} in metrics")
@@ -197,51 +195,28 @@ COST_COLUMNS = {  # Table 9's float cost columns -> whether higher is better (bo
 FRONTIER = "Frontier"
 
 
-def _dominated(cost: pd.Series, accuracy: pd.Series) -> list[bool]:
-    """Whether another row is at least as accurate for at most the cost, better in one."""
-    return [
-        bool(((cost <= c) & (accuracy >= a) & ((cost < c) | (accuracy > a))).any())
-        for c, a in zip(cost, accuracy, strict=True)
-    ]
-
-
-def _subset_cost(members: Sequence[dict]) -> dict:
-    """The cost of running `members` (each a `cost.measure` result) one after another on one
-    device: parameters and FLOPs add up, and so does the time per image."""
-    return {
-        "parameters": sum(m["parameters"] for m in members),
-        "trainable_parameters": sum(m["trainable_parameters"] for m in members),
-        "gflops_per_image": sum(m["gflops_per_image"] for m in members),
-        "images_per_second": 1.0 / sum(1.0 / m["images_per_second"] for m in members),
-    }
-
-
 def table9(
     metrics: pd.DataFrame, costs: dict[str, dict], backbones: Sequence[str], display_names: dict[str, str]
 ) -> pd.DataFrame:
     """Inference cost against accuracy, one row per subset (uniform P(c), one centre crop):
     a check-mark column per backbone, parameters and trainable parameters, MFLOPs per image
     and images/s of the members run one after another (`_subset_cost` of each backbone's
-    `costs`, `cost.measure` results), `All` with its interval, and a check mark on the accuracy-cost frontier (no
-    other subset is at least as accurate for fewer FLOPs)."""
+    `costs`, `cost.measure` results), `All` with its interval, and a check mark on the
+    accuracy-cost frontier (`tradeoff.tradeoff`)."""
     metrics = _protocol(metrics, "single")
     metrics = metrics[metrics["variant"] == "uniform"] if "variant" in metrics else metrics
     records = []
-    for _, row in metrics.sort_values("size", kind="stable").iterrows():
+    for row in tradeoff(metrics, costs).to_dict("records"):
         members = row["subset"].split("+")
-        total = _subset_cost([costs[b] for b in members])
-        record = {"M": int(row["size"])} | {display_names[b]: (CHECK if b in members else "") for b in backbones}
+        record = {"M": row["size"]} | {display_names[b]: (CHECK if b in members else "") for b in backbones}
         record |= {
-            "Params": total["parameters"],
-            "Trainable params": total["trainable_parameters"],
-            "MFLOPs/image": total["gflops_per_image"] * 1e3,
-            "Images/s": total["images_per_second"],
+            "Params": row["parameters"],
+            "Trainable params": row["trainable_parameters"],
+            "MFLOPs/image": row["mflops_per_image"],
+            "Images/s": row["images_per_second"],
         }
-        records.append(record | _values(row, {"all": "All"}))
-    frame = pd.DataFrame(records)
-    dominated = _dominated(frame["MFLOPs/image"], frame["All"])
-    frame[FRONTIER] = ["" if d else CHECK for d in dominated]
-    return frame
+        records.append(record | _values(row, {"all": "All"}) | {FRONTIER: CHECK if row["frontier"] else ""})
+    return pd.DataFrame(records)
 
 
 def method_table(metrics: pd.DataFrame, methods: dict[str, str]) -> pd.DataFrame:
@@ -304,6 +279,15 @@ def _latex(frame: pd.DataFrame, decimals: int, bold_rows: pd.Series) -> str:
         .hide(axis="index")
     )
     return styler.to_latex(hrules=True, column_format="l" * (len(shown.columns) - len(numeric)) + "r" * len(numeric))
+
+
+def output_paths(outputs: dict[str, str | os.PathLike], names: Sequence[str]) -> dict[str, dict]:
+    """`{table: {format: path}}` from `<table>_<format>` paths, which must be exactly those
+    of `names` in every format of `FORMATS`."""
+    expected = {f"{name}_{ext}" for name in names for ext in FORMATS}
+    if set(outputs) != expected:
+        raise TypeError(f"table outputs: expected {sorted(expected)}, got {sorted(outputs)}")
+    return {name: {ext: outputs[f"{name}_{ext}"] for ext in FORMATS} for name in names}
 
 
 def write_table(

@@ -67,15 +67,6 @@ class ToyWorld:
         if len(self.colors) < 1 or len(self.patterns) < 1:
             raise ValueError("toy_world needs at least one colour and one pattern")
 
-    @classmethod
-    def from_dict(cls, d: dict) -> ToyWorld:
-        d = dict(d)
-        d["colors"] = {k: tuple(int(c) for c in v) for k, v in d.get("colors", {}).items()}
-        for key in ("patterns", "object_radius", "distractor_radius"):
-            if key in d:
-                d[key] = tuple(d[key])
-        return cls(**d)
-
     @property
     def class_names(self) -> list[str]:
         """Class names in label order: every pattern for the first colour, then the next."""

@@ -3,9 +3,9 @@
 
 rule check_backbone:
     input:
-        code=script_code("check_backbone"),
+        code=job_code("check_backbone"),
     output:
-        "results/backbones/{backbone}/backbone.json",
+        backbone="results/backbones/{backbone}/backbone.json",
     log:
         "logs/check_backbone/{backbone}.log",
     benchmark:
@@ -15,17 +15,17 @@ rule check_backbone:
     conda:
         "../../envs/torch.yaml"
     params:
-        backbone=lambda wc: canonical(backbone_identity(wc.backbone)),
+        settings=backbone_settings,
     script:
-        "../scripts/check_backbone.py"
+        JOB_SCRIPT
 
 
 rule fetch_weights:
     input:
         backbone="results/backbones/{backbone}/backbone.json",
-        code=script_code("fetch_weights"),
+        code=job_code("fetch_weights"),
     output:
-        f"{config['weights_dir']}/{{backbone}}.pt",
+        weights=f"{config['weights_dir']}/{{backbone}}.pt",
     log:
         "logs/fetch_weights/{backbone}.log",
     priority: PRIORITY["weights"]
@@ -33,13 +33,13 @@ rule fetch_weights:
     conda:
         "../../envs/torch.yaml"
     script:
-        "../scripts/fetch_weights.py"
+        JOB_SCRIPT
 
 
 rule pretrain_toy:
     input:
         backbone="results/backbones/{backbone}/backbone.json",
-        code=script_code("pretrain_toy"),
+        code=job_code("pretrain_toy"),
     output:
         weights="results/backbones/{backbone}/weights.pt",
         counts="results/backbones/{backbone}/pretrain_counts.csv",
@@ -57,7 +57,6 @@ rule pretrain_toy:
         mem_mb=compute("pretrain", "mem_mb"),
         runtime=compute("pretrain", "runtime"),
     params:
-        world=canonical(config["toy_world"]),
-        pretrain=lambda wc: canonical(pretrain_settings(wc.backbone)),
+        settings=pretrain_settings,
     script:
-        "../scripts/pretrain_toy.py"
+        JOB_SCRIPT

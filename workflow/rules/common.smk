@@ -1,6 +1,5 @@
 """Config validation, path conventions and input/param helpers. No rules here."""
 
-import json
 import os
 import re
 import sys
@@ -12,10 +11,17 @@ from snakemake.utils import validate
 
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 from ltbias import preflight
-from ltbias.config import UNTRACKED_FINETUNE_KEYS, resolve_extends, weights_kind
+from ltbias.config import (
+    UNTRACKED_FINETUNE_KEYS,
+    finetune_block,
+    resolve_extends,
+    weights_kind,
+)
 from ltbias.importgraph import module_closure
+from ltbias.jobs.make_splits import LIST_SUFFIX
 from ltbias.lineage import missing_intermediates
 from ltbias.log import clear_fatal
+from ltbias.tables import FORMATS as TABLE_FORMATS
 
 config.update(resolve_extends(config))
 validate(config, schema="../schemas/config.schema.yaml")
@@ -26,7 +32,6 @@ SPLITS = ["train", "val", "test"]
 LIST_NAMES = ["train", "val", "test", "classnames", "categories"]
 TABLES = ["table6", "table8", "table8_tte", "table9", "zeroshot"]
 GLA_TABLES = ["table3", "table4"]  # `snakemake table3`: one more fine-tune per dataset
-TABLE_FORMATS = ["csv", "md", "tex"]
 FIGURES = ["per_class_accuracy", "accuracy_vs_members", "dxp_gain", "accuracy_vs_cost"]
 # Ready jobs start in order of the work still behind them, the longest chain first: backbone
 # checks unblock the weights, which with the data unblock fine-tuning, then logits; zero-shot
@@ -48,21 +53,31 @@ wildcard_constraints:
 # ---- helpers -------------------------------------------------------------------
 
 
+JOB_SCRIPT = "../scripts/job.py"  # every rule's script: runs `ltbias.jobs.<job>`
+
+
 def canonical(obj):
-    """A param value whose repr is stable across key order (Snakemake compares reprs)."""
-    return json.dumps(obj, sort_keys=True)
+    """`obj` with every mapping's keys sorted: a param value whose repr does not depend on
+    the order of the config's keys (Snakemake compares the reprs of params)."""
+    if isinstance(obj, dict):
+        return {key: canonical(obj[key]) for key in sorted(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [canonical(value) for value in obj]
+    return obj
 
 
-def script_code(script):
-    """The library files that `workflow/scripts/<script>.py` imports, transitively.
+def job_code(job):
+    """The library files that running `ltbias.jobs.<job>` through the job script imports,
+    transitively.
 
     Checksummed inputs (under 1 MB): an edit reruns the rule, a touch does not. Computed
     from the import graph on every parse, never listed by hand.
     """
     workflow_dir = os.path.join(workflow.basedir, "workflow")
     closure = module_closure(
-        os.path.join(workflow_dir, "scripts", f"{script}.py"),
+        os.path.join(workflow_dir, "scripts", "job.py"),
         os.path.join(workflow_dir, "ltbias"),
+        modules=(f"ltbias.jobs.{job}",),
     )
     return [os.path.relpath(path) for path in closure]
 
@@ -112,9 +127,9 @@ def list_origins(wildcards):
 
 
 def list_inputs(wildcards):
-    """The staged copies of the dataset's lists, by key."""
+    """The staged copies of the dataset's lists, as `<key>_list`."""
     return {
-        key: f"resources/lists/{wildcards.dataset}/{key}"
+        key + LIST_SUFFIX: f"resources/lists/{wildcards.dataset}/{key}"
         for key in list_origins(wildcards)
     }
 
@@ -129,27 +144,33 @@ def class_names_file(wildcards):
     return dataset_cfg(wildcards)["class_names"] or []
 
 
-def split_params(wildcards):
-    """What the splits depend on: not the backbones, so editing those keeps the splits."""
+def split_settings(wildcards):
+    """What the splits depend on (`ltbias.config.Dataset`): not the backbones, so editing
+    those keeps the splits."""
     dataset = dataset_cfg(wildcards)
-    keys = ("source", "root", "class_names", "split", "decode_check")
-    params = {k: dataset[k] for k in keys}
-    params["lists"] = {"format": dataset["lists"].get("format", "plain")}
-    return canonical(params)
+    described = {
+        k: dataset[k] for k in ("source", "class_names", "split", "decode_check")
+    }
+    described |= {
+        "key": wildcards.dataset,
+        "root": dataset_root(wildcards),
+        "list_format": dataset["lists"].get("format", "plain"),
+    }
+    return canonical({"dataset": described, "origins": list_origins(wildcards)})
 
 
 def backbone_cfg(backbone):
     return config["backbones"][backbone]
 
 
-def backbone_identity(backbone):
-    """The keys that decide a backbone's weights (not its display name or fine-tuning)."""
-    cfg = backbone_cfg(backbone)
-    return {
-        "model": cfg["model"],
-        "weights": cfg["weights"],
-        "preprocess": cfg["preprocess"],
-    }
+def backbone_settings(wildcards):
+    """The keys that decide a backbone's weights (`ltbias.config.Backbone`): not its
+    display name or fine-tuning."""
+    cfg = backbone_cfg(wildcards.backbone)
+    keys = ("model", "weights", "preprocess")
+    return canonical(
+        {"backbone": {"key": wildcards.backbone} | {k: cfg[k] for k in keys}}
+    )
 
 
 def weights_file(wildcards):
@@ -164,35 +185,44 @@ def weights_file(wildcards):
     return f"results/backbones/{wildcards.backbone}/weights.pt"
 
 
-def pretrain_settings(backbone):
-    return config["toy_pretrain"] | backbone_cfg(backbone)["weights"]["toy"]
+def pretrain_settings(wildcards):
+    toy = backbone_cfg(wildcards.backbone)["weights"]["toy"]
+    return canonical(
+        {"world": config["toy_world"], "pretrain": config["toy_pretrain"] | toy}
+    )
 
 
-def finetune_block(backbone, loss=None):
-    """The finetune block, overridden by the backbone's own, and by `loss` if given."""
-    merged = dict(config["finetune"]) | backbone_cfg(backbone)["finetune"]
-    return merged | ({"loss": loss} if loss else {})
-
-
-def finetune_params(wildcards, loss=None):
-    block = finetune_block(wildcards.backbone, loss)
+def render_settings(wildcards):
     return canonical(
         {
-            "finetune": {
-                k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS
-            },
-            "prompt": config["prompt"],
+            "world": config["toy_world"],
+            "images_per_class": toy_images_per_class(wildcards),
         }
     )
+
+
+def list_settings(wildcards):
+    return canonical(
+        {
+            "source": dataset_cfg(wildcards)["lists"][wildcards.name],
+            "where": f"datasets.{wildcards.dataset}.lists.{wildcards.name}",
+        }
+    )
+
+
+def finetune_settings(wildcards, loss=None):
+    block = finetune_block(config, wildcards.backbone, loss)
+    tracked = {k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS}
+    return canonical({"finetune": tracked, "prompt": config["prompt"]})
 
 
 def finetune_untracked(wildcards):
     """The finetune settings that cannot change a result, in an object that Snakemake does
     not compare between runs (it compares builtin values only): editing them reruns nothing.
     """
-    block = finetune_block(wildcards.backbone)
+    block = finetune_block(config, wildcards.backbone)
     return SimpleNamespace(
-        json=canonical({k: block[k] for k in UNTRACKED_FINETUNE_KEYS})
+        settings={"finetune": {k: block[k] for k in UNTRACKED_FINETUNE_KEYS}}
     )
 
 
@@ -204,9 +234,9 @@ def finetune_inputs(wildcards, loss=None):
         "train": f"results/{wildcards.dataset}/splits/train.csv",
         "classes": f"results/{wildcards.dataset}/splits/classes.csv",
         "raw": raw_input(wildcards),
-        "code": script_code("finetune"),
+        "code": job_code("finetune"),
     }
-    if finetune_block(wildcards.backbone, loss)["loss"] == "gla":
+    if finetune_block(config, wildcards.backbone, loss)["loss"] == "gla":
         inputs["prior"] = f"results/{wildcards.dataset}/prior/{wildcards.backbone}.csv"
     return inputs
 
@@ -219,7 +249,7 @@ def logits_inputs(wildcards, training="finetune"):
         "val": f"results/{wildcards.dataset}/splits/val.csv",
         "test": f"results/{wildcards.dataset}/splits/test.csv",
         "raw": raw_input(wildcards),
-        "code": script_code("logits"),
+        "code": job_code("logits"),
     }
 
 
@@ -286,17 +316,16 @@ def presentation(dataset):
     }
 
 
-def finetune_epochs(backbone):
-    return (config["finetune"] | backbone_cfg(backbone)["finetune"])["epochs"]
-
-
 def table_settings(wildcards):
     dataset = wildcards.dataset
     return canonical(
         presentation(dataset)
         | {
             "dataset": dataset,
-            "epochs": {b: finetune_epochs(b) for b in dataset_backbones(dataset)},
+            "epochs": {
+                b: finetune_block(config, b)["epochs"]
+                for b in dataset_backbones(dataset)
+            },
             "decimals": config["tables"]["decimals"],
         }
     )

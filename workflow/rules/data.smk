@@ -3,9 +3,9 @@
 
 rule render_toy:
     input:
-        code=script_code("render_toy"),
+        code=job_code("render_toy"),
     output:
-        directory("results/{dataset}/raw"),
+        raw=directory("results/{dataset}/raw"),
     log:
         "logs/render_toy/{dataset}.log",
     benchmark:
@@ -18,18 +18,17 @@ rule render_toy:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        world=canonical(config["toy_world"]),
-        images_per_class=lambda wc: canonical(toy_images_per_class(wc)),
+        settings=render_settings,
     script:
-        "../scripts/render_toy.py"
+        JOB_SCRIPT
 
 
 rule fetch_list:
     input:
         local=local_list,
-        code=script_code("fetch_list"),
+        code=job_code("fetch_list"),
     output:
-        "resources/lists/{dataset}/{name}",
+        staged="resources/lists/{dataset}/{name}",
     log:
         "logs/fetch_list/{dataset}/{name}.log",
     priority: PRIORITY["check"]  # seconds: a failed weight download must not hold it back
@@ -37,9 +36,9 @@ rule fetch_list:
     conda:
         "../../envs/py-cpu.yaml"
     params:
-        source=lambda wc: canonical(dataset_cfg(wc)["lists"][wc.name]),
+        settings=list_settings,
     script:
-        "../scripts/fetch_list.py"
+        JOB_SCRIPT
 
 
 rule make_splits:
@@ -47,9 +46,11 @@ rule make_splits:
         unpack(list_inputs),
         raw=raw_input,
         class_names=class_names_file,
-        code=script_code("make_splits"),
+        code=job_code("make_splits"),
     output:
-        manifests=expand("results/{{dataset}}/splits/{split}.csv", split=SPLITS),
+        train="results/{dataset}/splits/train.csv",
+        val="results/{dataset}/splits/val.csv",
+        test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
         report="results/{dataset}/splits/report.json",
     log:
@@ -64,10 +65,6 @@ rule make_splits:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        dataset=split_params,
-        root=dataset_root,
-        splits=SPLITS,
-        list_names=LIST_NAMES,
-        list_origins=lambda wc: canonical(list_origins(wc)),
+        settings=split_settings,
     script:
-        "../scripts/make_splits.py"
+        JOB_SCRIPT

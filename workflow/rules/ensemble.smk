@@ -7,7 +7,7 @@ rule estimate_prior:
         val="results/{dataset}/splits/val.csv",
         classes="results/{dataset}/splits/classes.csv",
         true_counts=lambda wc: true_counts(wc.dataset, [wc.backbone]),
-        code=script_code("estimate_prior"),
+        code=job_code("estimate_prior"),
     output:
         prior="results/{dataset}/prior/{backbone}.csv",
         info="results/{dataset}/prior/{backbone}.json",
@@ -23,24 +23,24 @@ rule estimate_prior:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=canonical(config["prior"]),
+        settings=canonical({"prior": config["prior"]}),
     script:
-        "../scripts/estimate_prior.py"
+        JOB_SCRIPT
 
 
 rule ensemble:
     input:
-        logits=member_files("results/{dataset}/logits/{backbone}/test.npz"),
-        tte_logits=member_files("results/{dataset}/logits/{backbone}/test_tte.npz"),
+        test_logits=member_files("results/{dataset}/logits/{backbone}/test.npz"),
+        test_tte_logits=member_files("results/{dataset}/logits/{backbone}/test_tte.npz"),
         val_logits=member_files("results/{dataset}/logits/{backbone}/val.npz"),
-        zeroshot=member_files("results/{dataset}/zeroshot/{backbone}/test.npz"),
+        zeroshot_logits=member_files("results/{dataset}/zeroshot/{backbone}/test.npz"),
+        knn_logits=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
-        knn=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
         test="results/{dataset}/splits/test.csv",
         val="results/{dataset}/splits/val.csv",
         classes="results/{dataset}/splits/classes.csv",
-        code=script_code("ensemble"),
+        code=job_code("ensemble"),
     output:
         metrics="results/{dataset}/ensembles/metrics.csv",
         comparisons="results/{dataset}/ensembles/comparisons.csv",
@@ -61,4 +61,4 @@ rule ensemble:
     params:
         settings=ensemble_settings,
     script:
-        "../scripts/ensemble.py"
+        JOB_SCRIPT

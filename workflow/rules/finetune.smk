@@ -23,11 +23,11 @@ rule finetune:
         runtime=compute("finetune", "runtime"),
         attempt=lambda wildcards, attempt: attempt,  # numbers the attempt's own log
     params:
-        settings=finetune_params,
+        settings=finetune_settings,
         untracked=finetune_untracked,
         root=dataset_root,
     script:
-        "../scripts/finetune.py"
+        JOB_SCRIPT
 
 
 use rule finetune as gla_train with:
@@ -42,6 +42,7 @@ use rule finetune as gla_train with:
     benchmark:
         "benchmarks/gla_train/{dataset}/{backbone}.tsv"
     params:
-        settings=lambda wildcards: finetune_params(wildcards, loss="gla"),
+        job="finetune",
+        settings=lambda wildcards: finetune_settings(wildcards, loss="gla"),
         untracked=finetune_untracked,
         root=dataset_root,

@@ -5,9 +5,9 @@ rule logits:
     input:
         unpack(logits_inputs),
     output:
-        val="results/{dataset}/logits/{backbone}/val.npz",
-        test="results/{dataset}/logits/{backbone}/test.npz",
-        test_tte="results/{dataset}/logits/{backbone}/test_tte.npz",
+        val_logits="results/{dataset}/logits/{backbone}/val.npz",
+        test_logits="results/{dataset}/logits/{backbone}/test.npz",
+        test_tte_logits="results/{dataset}/logits/{backbone}/test_tte.npz",
         knn="results/{dataset}/logits/{backbone}/knn_test.npz",
         cost="results/{dataset}/logits/{backbone}/cost.json",
         provenance="results/{dataset}/logits/{backbone}/provenance.json",
@@ -27,16 +27,16 @@ rule logits:
         settings=canonical({"evaluation": config["evaluation"]}),
         root=dataset_root,
     script:
-        "../scripts/logits.py"
+        JOB_SCRIPT
 
 
 use rule logits as gla_train_logits with:
     input:
         unpack(lambda wildcards: logits_inputs(wildcards, "gla_train")),
     output:
-        val="results/{dataset}/gla_train/{backbone}/logits/val.npz",
-        test="results/{dataset}/gla_train/{backbone}/logits/test.npz",
-        test_tte="results/{dataset}/gla_train/{backbone}/logits/test_tte.npz",
+        val_logits="results/{dataset}/gla_train/{backbone}/logits/val.npz",
+        test_logits="results/{dataset}/gla_train/{backbone}/logits/test.npz",
+        test_tte_logits="results/{dataset}/gla_train/{backbone}/logits/test_tte.npz",
         knn="results/{dataset}/gla_train/{backbone}/logits/knn_test.npz",
         cost="results/{dataset}/gla_train/{backbone}/logits/cost.json",
         provenance="results/{dataset}/gla_train/{backbone}/logits/provenance.json",
@@ -44,6 +44,10 @@ use rule logits as gla_train_logits with:
         "logs/gla_train_logits/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/gla_train_logits/{dataset}/{backbone}.tsv"
+    params:
+        job="logits",
+        settings=canonical({"evaluation": config["evaluation"]}),
+        root=dataset_root,
 
 
 rule zeroshot_logits:
@@ -54,10 +58,10 @@ rule zeroshot_logits:
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
         raw=raw_input,
-        code=script_code("zeroshot_logits"),
+        code=job_code("zeroshot_logits"),
     output:
-        val="results/{dataset}/zeroshot/{backbone}/val.npz",
-        test="results/{dataset}/zeroshot/{backbone}/test.npz",
+        val_logits="results/{dataset}/zeroshot/{backbone}/val.npz",
+        test_logits="results/{dataset}/zeroshot/{backbone}/test.npz",
         provenance="results/{dataset}/zeroshot/{backbone}/provenance.json",
     log:
         "logs/zeroshot_logits/{dataset}/{backbone}.log",
@@ -76,4 +80,4 @@ rule zeroshot_logits:
         ),
         root=dataset_root,
     script:
-        "../scripts/zeroshot_logits.py"
+        JOB_SCRIPT

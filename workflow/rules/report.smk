@@ -8,7 +8,7 @@ rule tables:
         comparisons="results/{dataset}/ensembles/comparisons.csv",
         baselines=config["baselines"],
         costs=member_files("results/{dataset}/logits/{backbone}/cost.json"),
-        code=script_code("tables"),
+        code=job_code("tables"),
     output:
         table6_csv=table_output("table6", "csv"),
         table6_md=table_output("table6", "md"),
@@ -38,9 +38,8 @@ rule tables:
         runtime=compute("light", "runtime"),
     params:
         settings=table_settings,
-        formats=TABLE_FORMATS,
     script:
-        "../scripts/tables.py"
+        JOB_SCRIPT
 
 
 rule figures:
@@ -49,7 +48,7 @@ rule figures:
         per_class="results/{dataset}/ensembles/per_class.csv",
         lift_prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
         costs=member_files("results/{dataset}/logits/{backbone}/cost.json"),
-        code=script_code("figures"),
+        code=job_code("figures"),
     output:
         per_class_accuracy=figure_output("per_class_accuracy"),
         accuracy_vs_members=figure_output("accuracy_vs_members"),
@@ -69,7 +68,7 @@ rule figures:
     params:
         settings=figure_settings,
     script:
-        "../scripts/figures.py"
+        JOB_SCRIPT
 
 
 rule gla_tables:
@@ -89,7 +88,7 @@ rule gla_tables:
         prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
-        code=script_code("gla_tables"),
+        code=job_code("gla_tables"),
     output:
         table3_csv=table_output("table3", "csv"),
         table3_md=table_output("table3", "md"),
@@ -110,9 +109,8 @@ rule gla_tables:
         runtime=compute("light", "runtime"),
     params:
         settings=gla_table_settings,
-        formats=TABLE_FORMATS,
     script:
-        "../scripts/gla_tables.py"
+        JOB_SCRIPT
 
 
 rule table3:

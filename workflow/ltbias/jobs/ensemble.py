@@ -1,10 +1,9 @@
-"""Rule `ensemble`: the backdoor-adjusted ensemble of every subset of backbones, with 95 %
-bootstrap intervals, paired comparisons, fitted and prior-debiased variants, GLA's
-post-hoc adjustment, and each backbone's zero-shot accuracy by group."""
+"""Job `ensemble`: the backdoor-adjusted ensemble of every subset of backbones, with 95 %
+bootstrap intervals, paired comparisons, the variants of `ltbias.variants`, and each
+backbone's zero-shot accuracy by group."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import adjust, caches, config, ensemble, files, intervals, prior
+from .. import adjust, caches, config, ensemble, files, intervals, prior, variants
 from ..subsets import subset_name, subsets
 from . import context
 
 __all__ = ["Settings", "run"]
+
+PROTOCOLS = ("single", "tte")  # one centre crop; five-crop test-time ensembling
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,18 @@ class Settings:
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
 
-    @classmethod
-    def from_params(cls, params: str) -> Settings:
-        """From the rule's JSON params: `backbones`, `lift_backbone`, `prior`, `ensemble`."""
-        raw = json.loads(params)
-        return cls(
-            tuple(raw["backbones"]),
-            raw["lift_backbone"],
-            config.from_dict(config.PriorConfig, raw["prior"], "prior"),
-            config.from_dict(config.EnsembleConfig, raw["ensemble"], "ensemble"),
-        )
+
+@dataclass(frozen=True)
+class _Test:
+    """The test split and what every evaluation of it shares."""
+
+    csv: str | os.PathLike
+    labels: np.ndarray
+    classes: pd.DataFrame
+    common: dict  # keyword arguments of `ensemble.evaluate_ensembles`
+
+    def load(self, path: str | os.PathLike) -> np.ndarray:
+        return caches.load_logits(path, self.csv, len(self.classes), self.labels)[0]
 
 
 def _adjustments(
@@ -63,89 +66,101 @@ def run(
     test_tte_logits: Sequence[str | os.PathLike],
     val_logits: Sequence[str | os.PathLike],
     zeroshot_logits: Sequence[str | os.PathLike],
-    knn: Sequence[str | os.PathLike],
+    knn_logits: Sequence[str | os.PathLike],
     priors: Sequence[str | os.PathLike],
     true_counts: Sequence[str | os.PathLike],
-    test_csv: str | os.PathLike,
-    val_csv: str | os.PathLike,
-    classes_csv: str | os.PathLike,
-    metrics_csv: str | os.PathLike,
-    comparisons_csv: str | os.PathLike,
-    adjustments_json: str | os.PathLike,
-    per_class_csv: str | os.PathLike,
-    dxp_dir: str | os.PathLike,
-    knn_csv: str | os.PathLike,
+    test: str | os.PathLike,
+    val: str | os.PathLike,
+    classes: str | os.PathLike,
+    metrics: str | os.PathLike,
+    comparisons: str | os.PathLike,
+    adjustments: str | os.PathLike,
+    per_class: str | os.PathLike,
+    dxp: str | os.PathLike,
+    knn: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
-    `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test), `knn`,
-    `priors` and the optional `true_counts`).
+    `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test),
+    `knn_logits`, `priors` and the optional `true_counts`).
 
-    Variants: `uniform`, `fitted`, `debiased` (lambda per member), `gla` (z - log q, GLA's
-    post-hoc adjustment, alone and inside every subset), and one `zero-shot` row per backbone
-    (single crop). Protocols: `single` (one centre crop) and `tte` (five-crop TTE); the
-    adjustments are fitted once, on the single-crop val logits.
-    Writes `metrics.csv` (one row per subset, variant and protocol, intervals beside every accuracy),
-    `comparisons.csv` (see `intervals.with_intervals`), `adjustments.json` (fitted weights
-    and lambdas), `per_class.csv`, one D x P table per subset into `dxp_dir`, and the kNN
-    probe of each backbone as `knn.csv` (one row per backbone; P-groups by its own prior).
-    `threads` evaluate blocks of test rows in parallel.
+    Rows: every subset under each variant of `ltbias.variants`, and one `zero-shot` row per
+    backbone (single crop), under both protocols (`single`, `tte`); the adjustments are
+    fitted once, on the single-crop val logits. Writes `metrics` (intervals beside every
+    accuracy), `comparisons` (see `intervals.with_intervals`), `adjustments` (fitted weights
+    and lambdas), `per_class`, one D x P table per subset into `dxp`, and the kNN probe of
+    each backbone as `knn` (P-groups by its own prior). `threads` evaluate blocks of test
+    rows in parallel.
     """
     context.start(log)
     backbones = list(settings.backbones)
-    classes = pd.read_csv(classes_csv)
-    n_classes = len(classes)
-    labels = pd.read_csv(test_csv)["label"].to_numpy()
-    val_labels = pd.read_csv(val_csv)["label"].to_numpy()
-    val = {
-        b: caches.load_logits(p, val_csv, n_classes, val_labels)[0] for b, p in zip(backbones, val_logits, strict=True)
+    class_table = pd.read_csv(classes)
+    val_labels = pd.read_csv(val)["label"].to_numpy()
+    on_val = {
+        b: caches.load_logits(p, val, len(class_table), val_labels)[0]
+        for b, p in zip(backbones, val_logits, strict=True)
     }
-    prior_of = {b: prior.load_prior(p, classes) for b, p in zip(backbones, priors, strict=True)}
+    prior_of = {b: prior.load_prior(p, class_table) for b, p in zip(backbones, priors, strict=True)}
     counts = None  # only toy backbones on the toy world know their pretraining counts
     if true_counts:
         counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}
-    fitted = _adjustments(settings, val, val_labels, prior_of)
+    fitted = _adjustments(settings, on_val, val_labels, prior_of)
     fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
-    log_prior = {b: np.log(prior_of[b]).astype(np.float32) for b in backbones}
-    offsets = {
-        "debiased": {b: np.float32(fitted["debias_lambda"][b]) * log_prior[b] for b in backbones},
-        "gla": log_prior,
-    }
-    weights = {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()}
     common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions, "threads": threads}
-    cfg = settings.ensemble
-    metrics, comparisons = [], []
-    for protocol, paths in (("single", test_logits), ("tte", test_tte_logits)):
-        logits = [caches.load_logits(path, test_csv, n_classes, labels)[0] for path in paths]
+    split = _Test(test, pd.read_csv(test)["label"].to_numpy(), class_table, common)
+    member_fits = {b: {"debias_lambda": fitted["debias_lambda"][b]} for b in backbones}
+    log_priors = {b: np.log(prior_of[b]).astype(np.float32) for b in backbones}
+    combine = {
+        "offsets": variants.offsets(log_priors, member_fits),
+        "weights": {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
+    }
+    logits_of = {"single": test_logits, "tte": test_tte_logits}
+    rows, compared = [], []
+    for protocol in PROTOCOLS:
         evaluation = ensemble.evaluate_ensembles(
-            backbones, logits, labels, classes, offsets=offsets, weights=weights, **common
+            backbones, [split.load(p) for p in logits_of[protocol]], split.labels, class_table, **combine, **common
         )
         if protocol == "single":
-            for backbone, path in zip(backbones, zeroshot_logits, strict=True):
-                zero_shot = [caches.load_logits(path, test_csv, n_classes, labels)[0]]
-                member = ensemble.evaluate_ensembles([backbone], zero_shot, labels, classes, **common)
-                evaluation = evaluation.with_rows(member, "zero-shot")
-            per_class, dxp = evaluation.per_class, evaluation.dxp
-        rows, compared = intervals.with_intervals(
-            evaluation, labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed
+            evaluation = _with_zero_shot(evaluation, backbones, zeroshot_logits, split)
+            single = evaluation
+        protocol_rows, protocol_compared = intervals.with_intervals(
+            evaluation,
+            split.labels,
+            settings.lift_backbone,
+            settings.ensemble.bootstrap_resamples,
+            settings.ensemble.bootstrap_seed,
         )
-        rows.insert(2, "protocol", protocol)
-        compared.insert(2, "protocol", protocol)
-        metrics.append(rows)
-        comparisons.append(compared)
-    knn_rows = []
-    for backbone, path in zip(backbones, knn, strict=True):
-        votes, _ = caches.load_logits(path, test_csv, n_classes, labels)
-        probe = ensemble.evaluate_ensembles(
-            [backbone], [votes], labels, classes, priors=prior_of, p_fractions=fractions
-        )
-        knn_rows.append(probe.metrics.drop(columns=["variant", "ece"]))
-    files.save_csv(knn_csv, pd.concat(knn_rows, ignore_index=True))
-    files.save_csv(metrics_csv, pd.concat(metrics, ignore_index=True))
-    files.save_csv(comparisons_csv, pd.concat(comparisons, ignore_index=True))
-    files.save_json(adjustments_json, fitted)
-    files.save_csv(per_class_csv, per_class)
-    with files.atomic_dir(dxp_dir) as folder:
-        for subset, table in dxp.items():
+        for frame, stack in ((protocol_rows, rows), (protocol_compared, compared)):
+            frame.insert(2, "protocol", protocol)
+            stack.append(frame)
+    files.save_csv(knn, _knn_probe(backbones, knn_logits, split))
+    files.save_csv(metrics, pd.concat(rows, ignore_index=True))
+    files.save_csv(comparisons, pd.concat(compared, ignore_index=True))
+    files.save_json(adjustments, fitted)
+    files.save_csv(per_class, single.per_class)
+    with files.atomic_dir(dxp) as folder:
+        for subset, table in single.dxp.items():
             files.save_csv(Path(folder) / f"{subset}.csv", table)
+
+
+def _with_zero_shot(
+    evaluation: ensemble.Evaluation, backbones: list[str], zeroshot_logits: Sequence[str | os.PathLike], split: _Test
+) -> ensemble.Evaluation:
+    """`evaluation` plus one `zero-shot` row per backbone."""
+    for backbone, path in zip(backbones, zeroshot_logits, strict=True):
+        member = ensemble.evaluate_ensembles(
+            [backbone], [split.load(path)], split.labels, split.classes, **split.common
+        )
+        evaluation = evaluation.with_rows(member, variants.ZERO_SHOT)
+    return evaluation
+
+
+def _knn_probe(backbones: list[str], knn_logits: Sequence[str | os.PathLike], split: _Test) -> pd.DataFrame:
+    """Each backbone's kNN feature probe, one row each, P-groups by its own prior."""
+    common = {k: split.common[k] for k in ("priors", "p_fractions")}
+    rows = []
+    for backbone, path in zip(backbones, knn_logits, strict=True):
+        probe = ensemble.evaluate_ensembles([backbone], [split.load(path)], split.labels, split.classes, **common)
+        rows.append(probe.metrics.drop(columns=["variant", "ece"]))
+    return pd.concat(rows, ignore_index=True)

@@ -1,15 +1,16 @@
-"""Rule `estimate_prior`: a backbone's pre-training label prior from its zero-shot val logits."""
+"""Job `estimate_prior`: a backbone's pre-training label prior from its zero-shot val logits."""
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from scipy.stats import spearmanr
 
-from .. import caches, config, files, prior
+from .. import caches, config, files
+from ..prior import estimate_prior
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -19,35 +20,31 @@ __all__ = ["Settings", "run"]
 class Settings:
     prior: config.PriorConfig
 
-    @classmethod
-    def from_params(cls, params: str) -> Settings:
-        """From the rule's JSON params: the `prior` block."""
-        return cls(config.from_dict(config.PriorConfig, json.loads(params), "prior"))
-
 
 def run(
     settings: Settings,
     *,
-    zeroshot_val: str | os.PathLike,
-    val_csv: str | os.PathLike,
-    classes_csv: str | os.PathLike,
-    prior_csv: str | os.PathLike,
-    info_json: str | os.PathLike,
-    true_counts_csv: str | os.PathLike | None = None,
+    zeroshot: str | os.PathLike,
+    val: str | os.PathLike,
+    classes: str | os.PathLike,
+    prior: str | os.PathLike,
+    info: str | os.PathLike,
+    true_counts: Sequence[str | os.PathLike] = (),
     log: str | os.PathLike | None = None,
 ) -> None:
-    """Write the estimated prior (`label, class_name, prior`) and its fit info.
+    """Write the estimated prior (`label, class_name, prior`) from the zero-shot val logits,
+    and its fit info.
 
-    With the toy world's `pretrain_counts.csv` the info adds the Spearman correlation of
-    the estimate with the true pretraining counts.
+    With the toy world's `pretrain_counts.csv` (the one file of `true_counts`) the info adds
+    the Spearman correlation of the estimate with the true pretraining counts.
     """
     context.start(log)
-    classes = pd.read_csv(classes_csv)
-    logits, labels = caches.load_logits(zeroshot_val, val_csv, len(classes))
-    estimate, info = prior.estimate_prior(logits, labels, calibrate=settings.prior.calibrate)
-    info["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
-    if true_counts_csv is not None:
-        counts = pd.read_csv(true_counts_csv)["count"].to_numpy()
-        info["spearman_vs_pretrain_counts"] = float(spearmanr(estimate, counts).statistic)
-    files.save_csv(prior_csv, classes[["label", "class_name"]].assign(prior=estimate))
-    files.save_json(info_json, info)
+    class_table = pd.read_csv(classes)
+    logits, labels = caches.load_logits(zeroshot, val, len(class_table))
+    estimate, fit = estimate_prior(logits, labels, calibrate=settings.prior.calibrate)
+    fit["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
+    for counts_csv in true_counts:
+        counts = pd.read_csv(counts_csv)["count"].to_numpy()
+        fit["spearman_vs_pretrain_counts"] = float(spearmanr(estimate, counts).statistic)
+    files.save_csv(prior, class_table[["label", "class_name"]].assign(prior=estimate))
+    files.save_json(info, fit)

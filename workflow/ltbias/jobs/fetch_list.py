@@ -1,8 +1,7 @@
-"""Rule `fetch_list`: stage one split list or class-name file (copy or download, verify sha256)."""
+"""Job `fetch_list`: stage one split list or class-name file (copy or download, verify sha256)."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -16,10 +15,6 @@ __all__ = ["Settings", "run"]
 class Settings:
     source: dict  # {path | url, sha256}
     where: str  # the config key, named in errors
-
-    @classmethod
-    def from_params(cls, source: str, where: str) -> Settings:
-        return cls(json.loads(source), where)
 
 
 def run(settings: Settings, *, staged: str | os.PathLike, log: str | os.PathLike | None = None) -> None:

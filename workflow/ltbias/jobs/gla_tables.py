@@ -1,23 +1,24 @@
-"""Rule `gla_tables`: the paper's Table 3 (LA, GLA-Train and GLA post-hoc logits of the
+"""Job `gla_tables`: the paper's Table 3 (LA, GLA-Train and GLA post-hoc logits of the
 LIFT backbone) and Table 4 (kNN feature accuracy of LA and GLA-Train), with intervals."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, ensemble, intervals, prior, tables
+from .. import caches, config, ensemble, intervals, tables
+from ..prior import load_prior
+from ..variants import GLA_TRAIN, VARIANTS
 from . import context
 
 __all__ = ["Settings", "run"]
 
 # metrics variant -> method, in table order
-TABLE3_METHODS = {"uniform": "LA", "gla-train": "GLA-Train", "gla": "GLA post-hoc"}
-TABLE4_METHODS = {"uniform": "LA", "gla-train": "GLA-Train"}
+TABLE3_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train", "gla": VARIANTS["gla"].label}
+TABLE4_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train"}
 
 
 @dataclass(frozen=True)
@@ -26,17 +27,6 @@ class Settings:
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
     decimals: int
-
-    @classmethod
-    def from_params(cls, params: str) -> Settings:
-        """From the rule's JSON params: `backbone`, `prior`, `ensemble`, `decimals`."""
-        raw = json.loads(params)
-        return cls(
-            raw["backbone"],
-            config.from_dict(config.PriorConfig, raw["prior"], "prior"),
-            config.from_dict(config.EnsembleConfig, raw["ensemble"], "ensemble"),
-            raw["decimals"],
-        )
 
 
 def _evaluate(
@@ -55,10 +45,11 @@ def _evaluate(
         "priors": {backbone: estimate},
         "p_fractions": (settings.prior.many_fraction, settings.prior.few_fraction),
     }
-    offsets = {"gla": {backbone: np.log(estimate).astype(np.float32)}} if post_hoc else None
+    gla = VARIANTS["gla"]
+    offsets = {gla.name: {backbone: gla.offset(np.log(estimate).astype(np.float32), {})}} if post_hoc else None
     evaluation = ensemble.evaluate_ensembles([backbone], [la], labels, classes, offsets=offsets, **common)
     trained = ensemble.evaluate_ensembles([backbone], [gla_train], labels, classes, **common)
-    evaluation = evaluation.with_rows(trained, "gla-train")
+    evaluation = evaluation.with_rows(trained, GLA_TRAIN)
     cfg = settings.ensemble
     rows, _ = intervals.with_intervals(evaluation, labels, backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed)
     return rows
@@ -67,35 +58,37 @@ def _evaluate(
 def run(
     settings: Settings,
     *,
-    la_logits: dict[str, str | os.PathLike],
-    gla_train_logits: dict[str, str | os.PathLike],
+    la_test: str | os.PathLike,
+    la_test_tte: str | os.PathLike,
     la_knn: str | os.PathLike,
+    gla_train_test: str | os.PathLike,
+    gla_train_test_tte: str | os.PathLike,
     gla_train_knn: str | os.PathLike,
-    prior_csv: str | os.PathLike,
-    test_csv: str | os.PathLike,
-    classes_csv: str | os.PathLike,
-    table3: dict[str, str | os.PathLike],
-    table4: dict[str, str | os.PathLike],
+    prior: str | os.PathLike,
+    test: str | os.PathLike,
+    classes: str | os.PathLike,
     log: str | os.PathLike | None = None,
+    **outputs: str | os.PathLike,
 ) -> None:
-    """Write Table 3 and Table 4; `la_logits` and `gla_train_logits` map each test protocol
-    (`single`, `tte`) to a cached test-logits file, `table3` and `table4` each format to a path."""
+    """Write Table 3 (both test protocols: `*_test` one centre crop, `*_test_tte` five-crop
+    TTE) and Table 4 (kNN votes); `outputs` are `<table>_<format>` paths."""
     context.start(log)
-    classes = pd.read_csv(classes_csv)
-    labels = pd.read_csv(test_csv)["label"].to_numpy()
-    estimate = prior.load_prior(prior_csv, classes)
+    paths = tables.output_paths(outputs, ("table3", "table4"))
+    class_table = pd.read_csv(classes)
+    labels = pd.read_csv(test)["label"].to_numpy()
+    estimate = load_prior(prior, class_table)
 
     def load(path: str | os.PathLike) -> np.ndarray:
-        return caches.load_logits(path, test_csv, len(classes), labels)[0]
+        return caches.load_logits(path, test, len(class_table), labels)[0]
 
+    logits = {"single": (la_test, gla_train_test), "tte": (la_test_tte, gla_train_test_tte)}
     rows = []
     for protocol in tables.PROTOCOLS:
-        evaluated = _evaluate(
-            settings, load(la_logits[protocol]), load(gla_train_logits[protocol]), labels, classes, estimate, True
-        )
+        la, gla_train = (load(path) for path in logits[protocol])
+        evaluated = _evaluate(settings, la, gla_train, labels, class_table, estimate, True)
         rows.append(evaluated.assign(protocol=protocol))
     t3 = tables.method_table(pd.concat(rows, ignore_index=True), TABLE3_METHODS)
-    tables.write_table(t3, **table3, decimals=settings.decimals)
-    knn = _evaluate(settings, load(la_knn), load(gla_train_knn), labels, classes, estimate, False)
+    tables.write_table(t3, **paths["table3"], decimals=settings.decimals)
+    knn = _evaluate(settings, load(la_knn), load(gla_train_knn), labels, class_table, estimate, False)
     t4 = tables.method_table(knn, TABLE4_METHODS)
-    tables.write_table(t4, **table4, decimals=settings.decimals)
+    tables.write_table(t4, **paths["table4"], decimals=settings.decimals)

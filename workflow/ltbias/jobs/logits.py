@@ -1,13 +1,13 @@
-"""Rule `logits`: a fine-tuned backbone's raw logits on val and test (test under both
+"""Job `logits`: a fine-tuned backbone's raw logits on val and test (test under both
 protocols: one centre crop and five-crop TTE), and its kNN probe."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
-from .. import caches, config, cost, files, inference, metrics, models, runtime
+from .. import caches, config, files, inference, metrics, models, runtime
+from ..cost import measure
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -17,14 +17,6 @@ __all__ = ["Settings", "run"]
 class Settings:
     evaluation: config.EvalConfig
 
-    @classmethod
-    def from_params(cls, params: str) -> Settings:
-        """From the rule's JSON params `{"evaluation": {...}}`."""
-        return cls(config.from_dict(config.EvalConfig, json.loads(params)["evaluation"], "evaluation"))
-
-    def as_dict(self) -> dict:
-        return {"evaluation": config.as_dict(self.evaluation)}
-
 
 def run(
     settings: Settings,
@@ -32,14 +24,14 @@ def run(
     checkpoint: str | os.PathLike,
     weights: str | os.PathLike,
     root: str | os.PathLike,
-    val_csv: str | os.PathLike,
-    test_csv: str | os.PathLike,
+    val: str | os.PathLike,
+    test: str | os.PathLike,
     val_logits: str | os.PathLike,
     test_logits: str | os.PathLike,
     test_tte_logits: str | os.PathLike,
     knn: str | os.PathLike,
-    cost_json: str | os.PathLike,
-    provenance_json: str | os.PathLike,
+    cost: str | os.PathLike,
+    provenance: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
     gpus: int = 0,
@@ -47,7 +39,7 @@ def run(
     """Cache the raw logits (no LA offset) of the fine-tuned model on val and test (single
     crop), on test with five-crop TTE, and the test split's kNN votes with the val features
     as memory (method.md §6); measure the model's inference cost (`cost.measure`) into
-    `cost_json`.
+    `cost`.
 
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`).
@@ -58,24 +50,22 @@ def run(
     cfg = settings.evaluation
     model, meta = models.load_finetuned(checkpoint, weights)
     preprocess = meta["backbone"]["preprocess"]
-    datasets = inference.split_datasets(root, {"val": val_csv, "test": test_csv}, preprocess, cfg)
+    datasets = inference.split_datasets(root, {"val": val, "test": test}, preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
-    val, test = (inference.compute_logits(model, d, cfg, workers, features=True) for d in datasets.values())
+    on_val, on_test = (inference.compute_logits(model, d, cfg, workers, features=True) for d in datasets.values())
     tte = inference.compute_logits(
-        model, inference.split_datasets(root, {"test": test_csv}, preprocess, cfg, tte=True)["test"], cfg, workers
+        model, inference.split_datasets(root, {"test": test}, preprocess, cfg, tte=True)["test"], cfg, workers
     )
-    caches.save_logits(val_logits, val.logits, val.labels)
-    caches.save_logits(test_logits, test.logits, test.labels)
+    caches.save_logits(val_logits, on_val.logits, on_val.labels)
+    caches.save_logits(test_logits, on_test.logits, on_test.labels)
     caches.save_logits(test_tte_logits, tte.logits, tte.labels)
     votes = metrics.knn_scores(
-        val.features, val.labels, test.features, val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
+        on_val.features, on_val.labels, on_test.features, on_val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
     )
-    caches.save_logits(knn, votes, test.labels)
+    caches.save_logits(knn, votes, on_test.labels)
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
-    measured = cost.measure(model, preprocess["size"], cfg.batch_size, device, precision)
-    files.save_json(cost_json, measured | {"device": runtime.device_name(device), "precision": precision})
-    files.save_json(
-        provenance_json,
-        job.record(settings.as_dict(), splits={"val": val.info, "test": test.info, "test_tte": tte.info}),
-    )
+    measured = measure(model, preprocess["size"], cfg.batch_size, device, precision)
+    files.save_json(cost, measured | {"device": runtime.device_name(device), "precision": precision})
+    infos = {"val": on_val.info, "test": on_test.info, "test_tte": tte.info}
+    files.save_json(provenance, job.record(config.as_dict(settings), splits=infos))

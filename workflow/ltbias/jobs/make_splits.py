@@ -1,43 +1,51 @@
-"""Rule `make_splits`: build, validate and write the train / val / test manifests of a dataset."""
+"""Job `make_splits`: build, validate and write the train / val / test manifests of a dataset."""
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
 from dataclasses import dataclass
 
-from .. import files, prepare, splits
+from .. import config, files, prepare, splits
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["LIST_SUFFIX", "Settings", "run"]
+
+LIST_SUFFIX = "_list"  # a staged list is the input `<key>_list` (train_list, ..., classnames_list)
 
 
 @dataclass(frozen=True)
 class Settings:
-    name: str  # the dataset key
-    dataset: dict  # the keys its splits depend on: source, root, class_names, split, decode_check, lists.format
-    root: str
+    dataset: config.Dataset
     origins: dict[str, str]  # list key -> the path or URL the user gave, named in errors
-
-    @classmethod
-    def from_params(cls, name: str, dataset: str, root: str, origins: str) -> Settings:
-        return cls(name, json.loads(dataset), root, json.loads(origins))
 
 
 def run(
     settings: Settings,
     *,
-    list_files: dict[str, str | os.PathLike],
-    manifests: dict[str, str | os.PathLike],
-    classes_csv: str | os.PathLike,
-    report_json: str | os.PathLike,
+    train: str | os.PathLike,
+    val: str | os.PathLike,
+    test: str | os.PathLike,
+    classes: str | os.PathLike,
+    report: str | os.PathLike,
+    class_names: str | os.PathLike | None = None,
     log: str | os.PathLike | None = None,
     threads: int = 1,
+    **staged_lists: str | os.PathLike,
 ) -> None:
-    """Write `manifests[split]` for train, val and test, the class table and the report."""
+    """Write the train, val and test manifests, the class table and the report.
+
+    `staged_lists` are a `lists` dataset's staged files, as `<key>_list`; `class_names` is
+    a folder dataset's class-name file (`settings.dataset.class_names`, an input of the rule
+    so that an edit reruns the job).
+    """
     context.start(log)
-    frames, classes, report = prepare.prepare_splits(
-        settings.dataset, settings.name, settings.root, list_files, threads=threads, origins=settings.origins
-    )
-    splits.write_splits(frames, classes, manifests=manifests, classes_csv=classes_csv)
-    files.save_json(report_json, report)
+    unknown = [name for name in staged_lists if not name.endswith(LIST_SUFFIX)]
+    if unknown:
+        raise TypeError(f"make_splits: unexpected argument(s) {unknown}")
+    list_files = {name.removesuffix(LIST_SUFFIX): str(path) for name, path in staged_lists.items()}
+    dataset = dataclasses.replace(settings.dataset, class_names=class_names)
+    frames, class_table, found = prepare.prepare_splits(dataset, list_files, threads=threads, origins=settings.origins)
+    manifests = {"train": train, "val": val, "test": test}
+    splits.write_splits(frames, class_table, manifests=manifests, classes_csv=classes)
+    files.save_json(report, found)

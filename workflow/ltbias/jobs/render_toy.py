@@ -1,8 +1,7 @@
-"""Rule `render_toy`: the toy world's class-balanced raw dataset as image folders."""
+"""Job `render_toy`: the toy world's class-balanced raw dataset as image folders."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 
@@ -17,11 +16,7 @@ class Settings:
     world: toyworld.ToyWorld
     images_per_class: dict[str, int]  # per folder: train (pool for train and val), val (test)
 
-    @classmethod
-    def from_params(cls, world: str, images_per_class: str) -> Settings:
-        return cls(toyworld.ToyWorld.from_dict(json.loads(world)), json.loads(images_per_class))
 
-
-def run(settings: Settings, *, raw_dir: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+def run(settings: Settings, *, raw: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
     context.start(log)
-    toyworld.write_raw_dataset(settings.world, raw_dir, settings.images_per_class)
+    toyworld.write_raw_dataset(settings.world, raw, settings.images_per_class)
