@@ -1,8 +1,9 @@
 """Typed, frozen views of the config blocks a library function needs.
 
-The workflow validates the YAML against the JSON schema; rule scripts then turn the one
-sub-dict a rule receives into one of these dataclasses, which rejects unknown keys with
-the key path in the message. Defaults here equal the schema's (a test checks it).
+The workflow validates the YAML against the JSON schema, and `preflight.check` builds these
+from it before any job runs; each job's settings are built from its rule's `settings` param
+by `from_dict` (in `jobs.entry`), which rejects unknown keys with the key path in the
+message. Defaults here equal the schema's (a test checks it).
 """
 
 from __future__ import annotations

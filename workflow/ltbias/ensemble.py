@@ -195,6 +195,16 @@ class Evaluation:
         return Evaluation(metrics, self.per_class, self.dxp, correct, self.groupings + other.groupings)
 
 
+def _accuracy_columns(accuracy: np.ndarray, grouping: dict[str, np.ndarray]) -> dict[str, float]:
+    """`all` and the mean accuracy of every D-group and of every P-group of `grouping`."""
+    columns = {"all": 100.0 * float(np.nanmean(accuracy))} | _group_columns(accuracy, grouping["d"], D_GROUPS)
+    if "p" in grouping:
+        columns |= _group_columns(accuracy, grouping["p"], P_GROUPS)
+    if "p_true" in grouping:
+        columns |= _group_columns(accuracy, grouping["p_true"], P_GROUPS, suffix="_true")
+    return columns
+
+
 def evaluate_ensembles(
     backbones: Sequence[str],
     logits: Sequence[np.ndarray],
@@ -231,21 +241,15 @@ def evaluate_ensembles(
     for subset in subsets(backbones):
         name = subset_name(subset)
         grouping = {"d": d_group}
-        if priors is not None:
-            grouping["p"] = p_groups(np.mean([_normalise(priors[b]) for b in subset], axis=0), *p_fractions)
-        if true_counts is not None:
-            grouping["p_true"] = p_groups(np.mean([_normalise(true_counts[b]) for b in subset], axis=0), *p_fractions)
+        for kind, values in (("p", priors), ("p_true", true_counts)):
+            if values is not None:
+                grouping[kind] = p_groups(np.mean([_normalise(values[b]) for b in subset], axis=0), *p_fractions)
         for variant in VARIANTS:
             row_stats = stats.get((tuple(index[b] for b in subset), variant))
             if row_stats is None:
                 continue
             accuracy = per_class_accuracy(row_stats.per_class, totals)
-            row = {"subset": name, "variant": variant, "size": len(subset), "all": 100.0 * float(np.nanmean(accuracy))}
-            row |= _group_columns(accuracy, d_group, D_GROUPS)
-            if "p" in grouping:
-                row |= _group_columns(accuracy, grouping["p"], P_GROUPS)
-            if "p_true" in grouping:
-                row |= _group_columns(accuracy, grouping["p_true"], P_GROUPS, suffix="_true")
+            row = {"subset": name, "variant": variant, "size": len(subset)} | _accuracy_columns(accuracy, grouping)
             row["ece"] = expected_calibration_error(row_stats.binned)
             rows.append(row)
             correct.append(row_stats.correct)

@@ -33,6 +33,24 @@ def _references(metrics: pd.DataFrame, lift: str) -> list[tuple[int, str, int]]:
     return pairs
 
 
+def _class_weights(evaluation: Evaluation, labels: np.ndarray, columns: list[str]) -> np.ndarray:
+    """(R, C, K) weight of each class in each metrics row's accuracy column."""
+    n_classes = len(evaluation.groupings[0]["d"])
+    sizes = np.bincount(labels, minlength=n_classes)
+    weights = np.empty((len(evaluation.groupings), n_classes, len(columns)))
+    for row, grouping in enumerate(evaluation.groupings):
+        for k, column in enumerate(columns):
+            kind, group = METRIC_GROUPS[column]
+            weights[row, :, k] = bootstrap.class_weights(sizes, grouping[kind or "d"], group)
+    return weights
+
+
+def _comparison(difference: float, lo: float, hi: float, p_value: float, undefined: bool) -> dict:
+    if undefined:
+        return dict.fromkeys(("difference", "lo", "hi", "p_value"), np.nan)
+    return {"difference": difference, "lo": lo, "hi": hi, "p_value": p_value}
+
+
 def with_intervals(
     evaluation: Evaluation, labels: np.ndarray, lift: str, n_resamples: int = 1000, seed: int = 0
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -48,12 +66,7 @@ def with_intervals(
     labels = np.asarray(labels)
     columns = [c for c in METRIC_GROUPS if c in metrics]
     n_classes = len(evaluation.groupings[0]["d"])
-    sizes = np.bincount(labels, minlength=n_classes)
-    weights = np.empty((len(metrics), n_classes, len(columns)))  # (R, C, K) per-class weights
-    for row, grouping in enumerate(evaluation.groupings):
-        for k, column in enumerate(columns):
-            kind, group = METRIC_GROUPS[column]
-            weights[row, :, k] = bootstrap.class_weights(sizes, grouping[kind or "d"], group)
+    weights = _class_weights(evaluation, labels, columns)
     pairs = _references(metrics, lift)
     rows, references = [p[0] for p in pairs], [p[2] for p in pairs]
     distribution, differences = bootstrap.resample(
@@ -71,23 +84,18 @@ def with_intervals(
     diff_low, diff_high = bootstrap.interval(differences)
     p_values = bootstrap.one_sided_p(differences)
     undefined = empty[rows]  # the row's group has no classes
-    records = []
-    for p, (row, kind, reference) in enumerate(pairs):
-        for k, column in enumerate(columns):
-            defined = not undefined[p, k]
-            records.append(
-                {
-                    "subset": metrics.at[row, "subset"],
-                    "variant": metrics.at[row, "variant"],
-                    "reference": kind,
-                    "reference_subset": metrics.at[reference, "subset"],
-                    "metric": column,
-                    "difference": point[p, k] if defined else np.nan,
-                    "lo": diff_low[p, k] if defined else np.nan,
-                    "hi": diff_high[p, k] if defined else np.nan,
-                    "p_value": p_values[p, k] if defined else np.nan,
-                }
-            )
+    records = [
+        {
+            "subset": metrics.at[row, "subset"],
+            "variant": metrics.at[row, "variant"],
+            "reference": kind,
+            "reference_subset": metrics.at[reference, "subset"],
+            "metric": column,
+        }
+        | _comparison(point[p, k], diff_low[p, k], diff_high[p, k], p_values[p, k], undefined[p, k])
+        for p, (row, kind, reference) in enumerate(pairs)
+        for k, column in enumerate(columns)
+    ]
     ordered = ["subset", "variant", "size"] + [
         name for column in columns for name in (column, f"{column}_lo", f"{column}_hi")
     ]

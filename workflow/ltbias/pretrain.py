@@ -56,6 +56,28 @@ def _caption_features(
     return features[torch.from_numpy(inverse)]
 
 
+def _optimizer(
+    clip: torch.nn.Module, cfg: PretrainConfig
+) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW with a linear warmup, then a cosine to zero.
+
+    The token embedding keeps its random initialisation: the captions use a few dozen of
+    its 49,408 rows, yet training it costs a dense gradient and an AdamW update of the
+    whole table every step (15 % of a toy step); the text transformer learns to read it.
+    """
+    clip.token_embedding.requires_grad_(False)
+    trained = [p for p in clip.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+
+    def lr_factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * progress))
+
+    return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
+
+
 def pretrain(
     model: str, world: ToyWorld, cfg: PretrainConfig, preprocess: dict
 ) -> tuple[dict[str, torch.Tensor], pd.DataFrame, list[dict]]:
@@ -79,21 +101,8 @@ def pretrain(
 
     clip = backbones.random_clip(model)
     clip.train()
-    # The token embedding keeps its random initialisation: the captions use a few dozen of
-    # its 49,408 rows, yet training it costs a dense gradient and an AdamW update of the
-    # whole table every step (15 % of a toy step); the text transformer learns to read it.
-    clip.token_embedding.requires_grad_(False)
-    trained = [p for p in clip.parameters() if p.requires_grad]
+    optimizer, scheduler = _optimizer(clip, cfg)
     loss_fn = open_clip.ClipLoss()
-    optimizer = torch.optim.AdamW(trained, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-
-    def lr_factor(step: int) -> float:  # linear warmup, then cosine to zero
-        if step < cfg.warmup_steps:
-            return (step + 1) / cfg.warmup_steps
-        progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
-        return 0.5 * (1 + math.cos(math.pi * progress))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
     history = []
     for step in tqdm(range(cfg.steps), desc="pretrain", disable=None):
         idx = torch.from_numpy(rng.integers(len(labels), size=cfg.batch_size))

@@ -227,6 +227,17 @@ class TrainingStep:
         return loss.detach(), logits.detach()
 
 
+def _skip(run: _Run, messages: list[str], max_bad_images: int) -> None:
+    """Count the batch's undecodable images; more than `max_bad_images` in all is an error."""
+    for message in messages:
+        run.skipped_images.add(message)
+        logger.warning("skipped bad image (%d/%d): %s", len(run.skipped_images), max_bad_images, message)
+    if len(run.skipped_images) > max_bad_images:
+        raise data.BadImageError(
+            f"{len(run.skipped_images)} undecodable images exceed finetune.max_bad_images={max_bad_images}"
+        )
+
+
 def _train_epoch(
     run: _Run,
     loader: DataLoader,
@@ -250,13 +261,7 @@ def _train_epoch(
     batches = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", initial=first_step, total=steps, disable=None)
     for step, (images, labels, skipped) in enumerate(batches, start=first_step):
         images, labels, dropped = loader.dataset.prepare(images, labels, train_step.device)
-        for message in [*skipped, *dropped]:
-            run.skipped_images.add(message)
-            logger.warning("skipped bad image (%d/%d): %s", len(run.skipped_images), cfg.max_bad_images, message)
-        if len(run.skipped_images) > cfg.max_bad_images:
-            raise data.BadImageError(
-                f"{len(run.skipped_images)} undecodable images exceed finetune.max_bad_images={cfg.max_bad_images}"
-            )
+        _skip(run, [*skipped, *dropped], cfg.max_bad_images)
         if len(labels):
             loss, logits = train_step(images, labels)
             window.append(loss)
@@ -300,7 +305,7 @@ def build_optimizer(model: LongTailClassifier, cfg: FinetuneConfig) -> torch.opt
 
 def fit(
     model: LongTailClassifier,
-    dataset: data.ManifestDataset,  # or a jpeg.EncodedDataset, decoded on the device
+    dataset: data.ManifestDataset,  # a jpeg.EncodedDataset (a subclass) decodes on the device
     counts: np.ndarray,
     cfg: FinetuneConfig,
     *,
@@ -327,11 +332,9 @@ def fit(
     device = runtime.resolve_device(cfg.device)
     precision = runtime.resolve_precision(cfg.precision, device)
     model.to(device)
-    trainable = model.trainable_parameters()
-    n_trainable = sum(p.numel() for p in trainable)
+    n_trainable = sum(p.numel() for p in model.trainable_parameters())
     n_frozen = sum(p.numel() for p in model.parameters()) - n_trainable
     logger.info("device %s, precision %s, trainable %d, frozen %d parameters", device, precision, n_trainable, n_frozen)
-
     optimizer = build_optimizer(model, cfg)
     run = _Run(
         Path(state_path),
@@ -346,15 +349,7 @@ def fit(
         model, run.optimizer, run.scaler, counts, cfg, device, precision, pretrain_prior
     )
     sampler = data.EpochBatchSampler(len(dataset), cfg.batch_size, cfg.seed)
-    loader = DataLoader(
-        dataset,
-        batch_sampler=sampler,
-        num_workers=num_workers,
-        pin_memory=device.type == "cuda",
-        persistent_workers=num_workers > 0,
-        collate_fn=dataset.collate,
-        worker_init_fn=data.worker_init,
-    )
+    loader = _loader(dataset, sampler, num_workers, device)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     model.train()
@@ -367,7 +362,25 @@ def fit(
             run.scheduler.step()
             start_step = 0
             run.save(epoch + 1, 0)
+    return _summary(run, device, precision)
 
+
+def _loader(
+    dataset: data.ManifestDataset, sampler: data.EpochBatchSampler, num_workers: int, device: torch.device
+) -> DataLoader:
+    return DataLoader(
+        dataset,
+        batch_sampler=sampler,
+        num_workers=num_workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=num_workers > 0,
+        collate_fn=dataset.collate,
+        worker_init_fn=data.worker_init,
+    )
+
+
+def _summary(run: _Run, device: torch.device, precision: str) -> dict:
+    """What `fit` returns: the history and the facts of the whole run."""
     total_images = sum(r["images"] for r in run.history)  # the resumed epochs' included
     total_seconds = sum(r["seconds"] for r in run.history)
     return {

@@ -43,20 +43,55 @@ class _Test:
 
 
 def _adjustments(
-    settings: Settings, val: dict[str, np.ndarray], val_labels: np.ndarray, priors: dict[str, np.ndarray]
+    settings: Settings, val: str | os.PathLike, val_logits: Sequence[str | os.PathLike], split: _Test
 ) -> dict:
     """Each member's debiasing lambda and each subset's fitted convex weights, from val."""
+    labels = pd.read_csv(val)["label"].to_numpy()
+    on_val = {
+        b: caches.load_logits(path, val, len(split.classes), labels)[0]
+        for b, path in zip(settings.backbones, val_logits, strict=True)
+    }
+    priors = split.common["priors"]
     fixed = settings.ensemble.debias_lambda
     lambdas = {
-        b: fixed if fixed is not None else adjust.fit_debias_lambda(val[b], val_labels, np.log(priors[b]))
+        b: fixed if fixed is not None else adjust.fit_debias_lambda(on_val[b], labels, np.log(priors[b]))
         for b in settings.backbones
     }
     weights = {
-        subset_name(s): adjust.fit_weights([val[b] for b in s], val_labels).tolist()
+        subset_name(s): adjust.fit_weights([on_val[b] for b in s], labels).tolist()
         for s in subsets(settings.backbones)
         if len(s) >= 2
     }
     return {"debias_lambda": lambdas, "weights": weights}
+
+
+def _combinations(fitted: dict, priors: dict[str, np.ndarray]) -> dict:
+    """`evaluate_ensembles`' `offsets` and `weights` of the variants beyond uniform."""
+    member_fits = {b: {"debias_lambda": value} for b, value in fitted["debias_lambda"].items()}
+    log_priors = {b: np.log(q).astype(np.float32) for b, q in priors.items()}
+    return {
+        "offsets": variants.offsets(log_priors, member_fits),
+        "weights": {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
+    }
+
+
+def _test_split(
+    settings: Settings,
+    test: str | os.PathLike,
+    classes: str | os.PathLike,
+    priors: Sequence[str | os.PathLike],
+    true_counts: Sequence[str | os.PathLike],
+    threads: int,
+) -> _Test:
+    class_table = pd.read_csv(classes)
+    backbones = settings.backbones
+    prior_of = {b: prior.load_prior(p, class_table) for b, p in zip(backbones, priors, strict=True)}
+    counts = None  # only toy backbones on the toy world know their pretraining counts
+    if true_counts:
+        counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}
+    fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
+    common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions, "threads": threads}
+    return _Test(test, pd.read_csv(test)["label"].to_numpy(), class_table, common)
 
 
 def run(
@@ -95,43 +130,19 @@ def run(
     """
     context.start(log)
     backbones = list(settings.backbones)
-    class_table = pd.read_csv(classes)
-    val_labels = pd.read_csv(val)["label"].to_numpy()
-    on_val = {
-        b: caches.load_logits(p, val, len(class_table), val_labels)[0]
-        for b, p in zip(backbones, val_logits, strict=True)
-    }
-    prior_of = {b: prior.load_prior(p, class_table) for b, p in zip(backbones, priors, strict=True)}
-    counts = None  # only toy backbones on the toy world know their pretraining counts
-    if true_counts:
-        counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}
-    fitted = _adjustments(settings, on_val, val_labels, prior_of)
-    fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
-    common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions, "threads": threads}
-    split = _Test(test, pd.read_csv(test)["label"].to_numpy(), class_table, common)
-    member_fits = {b: {"debias_lambda": fitted["debias_lambda"][b]} for b in backbones}
-    log_priors = {b: np.log(prior_of[b]).astype(np.float32) for b in backbones}
-    combine = {
-        "offsets": variants.offsets(log_priors, member_fits),
-        "weights": {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
-    }
+    split = _test_split(settings, test, classes, priors, true_counts, threads)
+    fitted = _adjustments(settings, val, val_logits, split)
+    combine = _combinations(fitted, split.common["priors"])
     logits_of = {"single": test_logits, "tte": test_tte_logits}
     rows, compared = [], []
     for protocol in PROTOCOLS:
+        members = [split.load(p) for p in logits_of[protocol]]
         evaluation = ensemble.evaluate_ensembles(
-            backbones, [split.load(p) for p in logits_of[protocol]], split.labels, class_table, **combine, **common
+            backbones, members, split.labels, split.classes, **combine, **split.common
         )
         if protocol == "single":
-            evaluation = _with_zero_shot(evaluation, backbones, zeroshot_logits, split)
-            single = evaluation
-        protocol_rows, protocol_compared = intervals.with_intervals(
-            evaluation,
-            split.labels,
-            settings.lift_backbone,
-            settings.ensemble.bootstrap_resamples,
-            settings.ensemble.bootstrap_seed,
-        )
-        for frame, stack in ((protocol_rows, rows), (protocol_compared, compared)):
+            evaluation = single = _with_zero_shot(evaluation, backbones, zeroshot_logits, split)
+        for frame, stack in zip(_with_intervals(settings, evaluation, split), (rows, compared), strict=True):
             frame.insert(2, "protocol", protocol)
             stack.append(frame)
     files.save_csv(knn, _knn_probe(backbones, knn_logits, split))
@@ -142,6 +153,15 @@ def run(
     with files.atomic_dir(dxp) as folder:
         for subset, table in single.dxp.items():
             files.save_csv(Path(folder) / f"{subset}.csv", table)
+
+
+def _with_intervals(
+    settings: Settings, evaluation: ensemble.Evaluation, split: _Test
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cfg = settings.ensemble
+    return intervals.with_intervals(
+        evaluation, split.labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed
+    )
 
 
 def _with_zero_shot(

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import backbones, config, data, files, jpeg, models, runtime
@@ -36,7 +37,26 @@ class Settings:
         return plain | {"finetune": finetune}
 
 
-def _fingerprint(*parts: object) -> str:
+def _fingerprint(
+    settings: Settings,
+    backbone: config.Backbone,
+    weights: str | os.PathLike,
+    train: str | os.PathLike,
+    class_names: list[str],
+    prior: np.ndarray | None,
+) -> str:
+    """What a resume state is tied to: everything that decides the training, the code this
+    process runs and the package versions."""
+    parts = (
+        settings.result_dict(),
+        config.as_dict(backbone),
+        files.sha256(weights),
+        files.sha256(train),
+        class_names,
+        None if prior is None else prior.tolist(),
+        code_digest(),
+        package_versions(),
+    )
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -61,9 +81,8 @@ def run(
 
     `prior` is the backbone's estimated pre-training prior (`prior/<backbone>.csv`), which
     the GLA-Train loss (`finetune.loss: gla`) needs and the LA loss refuses.
-    The resume state lives beside the checkpoint as `resume.pt` until the run completes; it
-    is tied to the settings, backbone, weights, train split, class names, prior, the code this
-    process runs and the package versions.
+    The resume state lives beside the checkpoint as `resume.pt` until the run completes
+    (`_fingerprint`).
 
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`). Each attempt also logs to
@@ -84,16 +103,7 @@ def run(
     runtime.seed_everything(cfg.seed)
     model = _classifier(settings, checked, weights, class_names)
     dataset = _train_dataset(cfg, checked, root, train)
-    fingerprint = _fingerprint(
-        settings.result_dict(),
-        config.as_dict(checked),
-        files.sha256(weights),
-        files.sha256(train),
-        class_names,
-        None if prior_values is None else prior_values.tolist(),
-        code_digest(),
-        package_versions(),
-    )
+    fingerprint = _fingerprint(settings, checked, weights, train, class_names, prior_values)
     state_path = Path(checkpoint).with_name("resume.pt")
     summary = fit(
         model,
