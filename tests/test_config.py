@@ -95,6 +95,14 @@ def test_each_variant_has_one_home_the_schema_agrees_with():
     lists = SCHEMA["$defs"]["dataset"]["properties"]["lists"]["properties"]
     assert lists["format"]["enum"] == list(config.LIST_FORMATS)
     assert set(config.LIST_FORMATS.values()) <= set(lists)
+    dataset = SCHEMA["$defs"]["dataset"]["properties"]
+    assert dataset["source"]["enum"] == list(config.SOURCES)
+    assert dataset["decode_check"]["properties"]["mode"]["enum"] == list(config.DECODE_CHECK_MODES)
+    for block in ("finetune", "evaluation"):
+        properties = SCHEMA["properties"][block]["properties"]
+        assert properties["precision"]["enum"] == list(config.PRECISIONS), block
+        assert properties["decode"]["enum"] == list(config.DECODERS), block
+    assert SCHEMA["properties"]["finetune"]["properties"]["loss"]["enum"] == list(config.LOSSES)
     weights = SCHEMA["$defs"]["backbone"]["properties"]["weights"]["properties"]
     assert tuple(weights) == config.WEIGHT_KINDS
     assert config.weights_kind({"tag": "openai"}) == "tag"

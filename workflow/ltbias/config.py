@@ -22,8 +22,12 @@ import yaml
 from . import files
 
 __all__ = [
+    "DECODERS",
+    "DECODE_CHECK_MODES",
     "LIST_FORMATS",
     "LOSSES",
+    "PRECISIONS",
+    "SOURCES",
     "UNTRACKED_FINETUNE_KEYS",
     "Backbone",
     "Dataset",
@@ -52,6 +56,10 @@ WEIGHT_KINDS = ("tag", "file", "toy")
 # `finetune` keys that cannot change a result: they neither rerun a fine-tune nor void its resume state
 UNTRACKED_FINETUNE_KEYS = ("checkpoint_every_steps", "log_every_steps")
 LOSSES = ("la", "gla")  # `finetune.loss`: gla also needs the backbone's estimated pre-training prior
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 autocast on CUDA, fp32 elsewhere
+DECODERS = ("cpu", "gpu")  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
+DECODE_CHECK_MODES = ("none", "sample", "full")
+SOURCES = ("toy", "folder", "lists")  # where a dataset's images come from
 
 
 def weights_kind(weights: dict) -> str:
@@ -197,6 +205,7 @@ class FinetuneConfig:
             raise ValueError(f"bottleneck: must be >= 1 or null, got {self.bottleneck}")
         _ordered_range(self, "crop_scale", "crop_ratio")
         _check_device(self.device)
+        _check_precision(self.precision)
         if self.loss not in LOSSES:
             raise ValueError(f"loss: {self.loss!r} is not one of {list(LOSSES)}")
         _check_decode(self.decode)
@@ -218,6 +227,7 @@ class EvalConfig:
     def __post_init__(self) -> None:
         _positive(self, "batch_size")
         _check_device(self.device)
+        _check_precision(self.precision)
         _check_decode(self.decode)
 
 
@@ -308,8 +318,8 @@ class DecodeCheck:
     sample_size: int = 1000
 
     def __post_init__(self) -> None:
-        if self.mode not in ("none", "sample", "full"):
-            raise ValueError(f"mode: {self.mode!r} is not 'none', 'sample' or 'full'")
+        if self.mode not in DECODE_CHECK_MODES:
+            raise ValueError(f"mode: {self.mode!r} is not one of {list(DECODE_CHECK_MODES)}")
         _positive(self, "sample_size")
 
 
@@ -327,8 +337,8 @@ class Dataset:
     decode_check: DecodeCheck = dataclasses.field(default_factory=DecodeCheck)
 
     def __post_init__(self) -> None:
-        if self.source not in ("toy", "folder", "lists"):
-            raise ValueError(f"source: {self.source!r} is not 'toy', 'folder' or 'lists'")
+        if self.source not in SOURCES:
+            raise ValueError(f"source: {self.source!r} is not one of {list(SOURCES)}")
         if self.list_format not in LIST_FORMATS:
             raise ValueError(f"lists.format: {self.list_format!r} is not one of {list(LIST_FORMATS)}")
 
@@ -361,9 +371,14 @@ def _check_device(device: str) -> None:
         raise ValueError(f"device: {device!r} is not 'auto', 'cpu', 'cuda' or 'cuda:<index>'")
 
 
+def _check_precision(precision: str) -> None:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision: {precision!r} is not one of {list(PRECISIONS)}")
+
+
 def _check_decode(decode: str) -> None:
-    if decode not in ("cpu", "gpu"):
-        raise ValueError(f"decode: {decode!r} is not 'cpu' or 'gpu'")
+    if decode not in DECODERS:
+        raise ValueError(f"decode: {decode!r} is not one of {list(DECODERS)}")
 
 
 def _ordered_range(obj: Any, *names: str) -> None:

@@ -10,6 +10,7 @@ import random
 import numpy as np
 import torch
 
+from .config import PRECISIONS
 from .errors import NoGPUError
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -54,8 +54,8 @@ def require_gpu(requested: int, device: str, device_key: str, request_key: str) 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
     """`auto` means bf16 autocast on CUDA and fp32 elsewhere (method.md §4.5 uses AMP)."""
-    if precision not in _PRECISIONS:
-        raise ValueError(f"precision {precision!r} is not one of {list(_PRECISIONS)}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r} is not one of {list(PRECISIONS)}")
     if precision == "auto":
         return "bf16" if device.type == "cuda" else "fp32"
     if precision != "fp32" and device.type == "cpu":
