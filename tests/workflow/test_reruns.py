@@ -1,6 +1,5 @@
 """Reruns of only what changed: each test edits a finished micro run and dry-runs it."""
 
-
 from helpers import REPO, rule_jobs
 from smk import edit_yaml, planned_jobs, planned_wildcards, snakemake
 

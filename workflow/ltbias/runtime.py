@@ -28,7 +28,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-
 def resolve_device(name: str = "auto") -> torch.device:
     """`auto` picks CUDA when present, else CPU; anything else is passed to torch."""
     if name == "auto":

@@ -1,0 +1,80 @@
+"""The jobs that turn cached logits and metrics into Tables 3 and 4 and the figures."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ltbias import caches
+from ltbias.jobs import ensemble, entry, figures, gla_tables
+
+PRIOR = {"many_fraction": 0.5, "few_fraction": 0.5}
+
+
+def _gla_inputs(evaluated):
+    la, gla_train = evaluated["logits"]
+    return {
+        "la_test": la,
+        "la_test_tte": la,
+        "la_knn": evaluated["knn"][0],
+        "gla_train_test": gla_train,
+        "gla_train_test_tte": gla_train,
+        "gla_train_knn": evaluated["knn"][1],
+        "prior": evaluated["priors"][0],
+        "test": evaluated["test"],
+        "classes": evaluated["classes"],
+    }
+
+
+def test_table3_adjusts_the_la_logits_by_the_estimated_prior(evaluated, tmp_path):
+    outputs = {f"{t}_{ext}": tmp_path / f"{t}.{ext}" for t in ("table3", "table4") for ext in ("csv", "md", "tex")}
+    settings = {"backbone": "a", "prior": PRIOR, "ensemble": {"bootstrap_resamples": 100}, "decimals": 4}
+    entry.call(gla_tables, inputs=_gla_inputs(evaluated), outputs=outputs, params={"settings": settings})
+    table3 = pd.read_csv(outputs["table3_csv"])
+    assert table3["Method"].tolist() == ["LA", "GLA-Train", "GLA post-hoc"] * 2
+    assert table3["Test"].tolist() == ["one crop"] * 3 + ["five-crop TTE"] * 3
+    logits, labels = caches.load_logits(evaluated["logits"][0], evaluated["test"], 6)
+    prior = pd.read_csv(evaluated["priors"][0])["prior"].to_numpy()
+    adjusted = (logits - np.log(prior).astype(np.float32)).argmax(axis=1) == labels
+    per_class = np.bincount(labels, weights=adjusted, minlength=6) / np.bincount(labels, minlength=6)
+    assert table3.loc[2, "All"] == pytest.approx(100 * per_class.mean(), abs=1e-4)  # class-mean accuracy
+    assert table3.loc[0, "All"] != table3.loc[2, "All"]
+    assert pd.read_csv(outputs["table4_csv"])["Method"].tolist() == ["LA", "GLA-Train"]
+
+
+def test_the_figures_show_every_subset_and_the_frontier(evaluated, tmp_path):
+    out = tmp_path / "ensemble"
+    names = ("metrics.csv", "comparisons.csv", "adjustments.json", "per_class.csv", "dxp", "knn.csv")
+    inputs = {
+        "test_logits": evaluated["logits"],
+        "test_tte_logits": evaluated["logits"],
+        "val_logits": evaluated["val_logits"],
+        "zeroshot_logits": evaluated["knn"],
+        "knn_logits": evaluated["knn"],
+        "priors": evaluated["priors"],
+        "true_counts": [],
+        "test": evaluated["test"],
+        "val": evaluated["test"],
+        "classes": evaluated["classes"],
+    }
+    settings = {"backbones": ["a", "b"], "lift_backbone": "a", "prior": PRIOR, "ensemble": {"bootstrap_resamples": 50}}
+    outputs = {name.split(".")[0]: out / name for name in names}
+    entry.call(ensemble, inputs=inputs, outputs=outputs, params={"settings": settings})
+    costs = []
+    for backbone, flops in (("a", 1.0), ("b", 3.0)):
+        costs.append(tmp_path / f"cost_{backbone}.json")
+        cost = {"parameters": 10, "trainable_parameters": 1, "gflops_per_image": flops, "images_per_second": 5.0}
+        costs[-1].write_text(json.dumps(cost))
+    figure_names = ("per_class_accuracy", "accuracy_vs_members", "dxp_gain", "accuracy_vs_cost")
+    drawn = {name: tmp_path / f"{name}.svg" for name in figure_names}
+    settings = {"backbones": ["a", "b"], "display_names": {"a": "Alpha", "b": "Beta"}, "lift_backbone": "a"}
+    inputs = {"metrics": outputs["metrics"], "per_class": outputs["per_class"], "lift_prior": evaluated["priors"][0]}
+    entry.call(
+        figures, inputs=inputs | {"costs": costs}, outputs=drawn, params={"settings": settings | {"prior": PRIOR}}
+    )
+    for name, path in drawn.items():
+        assert path.read_text().startswith("<?xml"), name
+    cost_figure = drawn["accuracy_vs_cost"].read_text()
+    assert all(label in cost_figure for label in ("Alpha", "Beta", "Alpha+Beta"))
+    assert "all 2 minus Alpha (LIFT)" in drawn["dxp_gain"].read_text()
