@@ -49,8 +49,22 @@ def test_p_groups_by_rank_thirds():
     assert groups.tolist() == [
         "P-Few", "P-Many", "P-Medium", "P-Many", "P-Many", "P-Few", "P-Medium", "P-Medium", "P-Few"
     ]  # fmt: skip
-    forty = prior.p_groups(np.linspace(1, 2, 40))
-    assert [(forty == g).sum() for g in prior.P_GROUPS] == [13, 13, 14]  # GLA: C//3, C//3, rest
+
+
+
+@pytest.mark.parametrize(
+    ("classes", "sizes"),
+    [(40, [13, 13, 14]), (365, [121, 121, 123]), (1000, [333, 333, 334]), (8142, [2714, 2714, 2714])],
+)
+def test_p_groups_split_as_gla_does(classes, sizes):
+    groups = prior.p_groups(np.random.default_rng(0).dirichlet(np.ones(classes)))
+    assert [(groups == g).sum() for g in prior.P_GROUPS] == sizes  # C//3, C//3, the rest
+
+
+def test_p_groups_of_other_fractions_take_the_floor_of_many_and_medium():
+    groups = prior.p_groups(np.linspace(2, 1, 10), many_fraction=0.25, few_fraction=0.25)
+    assert [(groups == g).sum() for g in prior.P_GROUPS] == [2, 5, 3]  # floor(2.5), floor(5), rest
+    assert groups[:2].tolist() == ["P-Many"] * 2 and groups[-3:].tolist() == ["P-Few"] * 3
 
 
 def test_load_prior_checks_the_classes_and_the_simplex(tmp_path):

@@ -111,16 +111,16 @@ def estimate_prior(
 
 
 def p_groups(prior: np.ndarray, many_fraction: float = 1 / 3, few_fraction: float = 1 / 3) -> np.ndarray:
-    """P-Many / P-Medium / P-Few by rank of the prior.
+    """P-Many / P-Medium / P-Few by rank of the prior, split as GLA's reference splits it.
 
-    The top floor(C * many_fraction) classes are P-Many, the bottom C - floor(C * (1 -
-    few_fraction)) are P-Few (thirds reproduce GLA's reference split; the paper's thresholds
-    are unverified, method.md §7).
+    The top floor(C * many_fraction) classes are P-Many, the next floor(C * (1 - many_fraction
+    - few_fraction)) P-Medium, the rest P-Few: thirds give C//3, C//3 and the remainder
+    (Places-LT, C = 365: 121 / 121 / 123; the paper's thresholds are unverified, method.md §7).
     """
     c = len(prior)
     order = np.argsort(-np.asarray(prior), kind="stable")
     n_many = int(np.floor(c * many_fraction + 1e-9))
-    n_not_few = int(np.floor(c * (1 - few_fraction) + 1e-9))
+    n_not_few = n_many + int(np.floor(c * (1 - many_fraction - few_fraction) + 1e-9))
     groups = np.empty(c, dtype=object)
     groups[order[:n_many]] = P_GROUPS[0]
     groups[order[n_many:n_not_few]] = P_GROUPS[1]
