@@ -48,8 +48,8 @@ GAIN = "Gain vs best single"
 SIGNIFICANT = 0.05
 
 
-def _value_columns(metrics: pd.DataFrame, include_all: bool = True) -> dict[str, str]:
-    return {k: v for k, v in GROUP_COLUMNS.items() if k in metrics.columns and (include_all or k != "all")}
+def _value_columns(metrics: pd.DataFrame) -> dict[str, str]:
+    return {k: v for k, v in GROUP_COLUMNS.items() if k in metrics.columns}
 
 
 def _values(row: pd.Series | dict, columns: dict[str, str]) -> dict:
@@ -129,7 +129,7 @@ def table8(
     protocol: str = "single",
 ) -> pd.DataFrame:
     """One row per subset and P(c) variant, grouped by M: a check-mark column per backbone,
-    the variant, the group columns with intervals, and, from `comparisons`, the gain in
+    the variant, the group columns and All with intervals, and, from `comparisons`, the gain in
     `All` over the row's best single member with its interval and p-value.
 
     `paper_rows` entries name their `backbones` (keys of this config) and carry published
@@ -137,7 +137,7 @@ def table8(
     Rows and comparisons are those of one test `protocol`.
     """
     metrics = _protocol(metrics, protocol)
-    columns = _value_columns(metrics, include_all=False)
+    columns = _value_columns(metrics)
     paper = {subset_name([b for b in backbones if b in r["backbones"]]): r for r in paper_rows}
     gains = {}
     if comparisons is not None and len(comparisons):
