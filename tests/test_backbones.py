@@ -75,3 +75,31 @@ def test_fetch_stores_the_downloaded_state_dict(tmp_path, monkeypatch, toy_weigh
     assert asked["cfg"]["hf_hub"] == f"org/{TOY_MODEL}-some_tag/"
     stored = torch.load(tmp_path / "cache" / "toy.pt", weights_only=True)
     assert set(stored) == set(torch.load(toy_weights, weights_only=True))
+
+
+def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    torch.manual_seed(2)
+    reference = open_clip.create_model("ViT-B-16")
+    torch.save(reference.state_dict(), tmp_path / "clip.pt")
+    rounded = backbones.load_clip("ViT-B-16", tmp_path / "clip.pt", fp16_weights=True).state_dict()
+    original = reference.state_dict()
+    changed = {name for name, value in rounded.items() if not torch.equal(value, original[name])}
+    for name, value in rounded.items():
+        assert value.dtype == original[name].dtype, name  # back in fp32
+        if name in changed:
+            assert torch.equal(value, original[name].half().float()), name  # exactly the fp16 value
+    expected = {
+        "visual.conv1.weight",
+        "visual.proj",
+        "text_projection",
+        "visual.transformer.resblocks.0.attn.in_proj_weight",
+        "visual.transformer.resblocks.0.attn.out_proj.weight",
+        "visual.transformer.resblocks.11.mlp.c_fc.weight",
+        "transformer.resblocks.0.mlp.c_proj.bias",
+    }
+    assert expected <= changed
+    kept = [n for n in original if "ln_" in n or "embedding" in n or n in ("logit_scale", "visual.class_embedding")]
+    assert kept and not changed & set(kept)  # layer norms, embeddings and the scale keep their values
+    plain = backbones.load_clip("ViT-B-16", tmp_path / "clip.pt")
+    assert all(torch.equal(v, original[n]) for n, v in plain.state_dict().items())

@@ -77,3 +77,9 @@ def test_transforms_and_five_crop_logits_of_a_paper_backbone(monkeypatch, tmp_pa
 def _write(manifest, folder):
     manifest.to_csv(folder / "test.csv", index=False)
     return folder / "test.csv"
+
+
+@pytest.mark.parametrize("name", PAPER_CONFIGS)
+def test_paper_configs_round_the_backbone_weights_through_fp16_and_the_toy_world_does_not(name, monkeypatch):
+    assert _read(name, monkeypatch)["fp16_weights"] is True
+    assert "fp16_weights" not in config.read_config(REPO / "config" / "config.yaml")  # the schema's false

@@ -51,7 +51,6 @@ def test_p_groups_by_rank_thirds():
     ]  # fmt: skip
 
 
-
 @pytest.mark.parametrize(
     ("classes", "sizes"),
     [(40, [13, 13, 14]), (365, [121, 121, 123]), (1000, [333, 333, 334]), (8142, [2714, 2714, 2714])],

@@ -93,11 +93,16 @@ def preprocess_config(backbone: Backbone) -> dict:
     return cfg
 
 
-def load_clip(model: str, weights_file: str | os.PathLike, preprocess: dict | None = None) -> torch.nn.Module:
+def load_clip(
+    model: str, weights_file: str | os.PathLike, preprocess: dict | None = None, fp16_weights: bool = False
+) -> torch.nn.Module:
     """Build `model` and load its weights from a local file; never falls back to random init.
 
     `require_pretrained=True` turns open_clip's "initialized randomly" warning into an error:
-    the authors' code silently fine-tuned a random OpenCLIP (method.md §9.1).
+    the authors' code silently fine-tuned a random OpenCLIP (method.md §9.1). With
+    `fp16_weights` the weights that the reference code builds in fp16 (open_clip's
+    `convert_weights_to_lp`: Conv/Linear, attention in-projections, the visual and text
+    projections) hold fp16-rounded values, in fp32 (method.md §3).
     """
     weights_file = Path(weights_file)
     if not weights_file.is_file():
@@ -109,6 +114,9 @@ def load_clip(model: str, weights_file: str | os.PathLike, preprocess: dict | No
         require_pretrained=True,
         force_preprocess_cfg=force or None,
     )
+    if fp16_weights:
+        open_clip.convert_weights_to_lp(clip, torch.float16)
+        clip.float()
     clip.eval()
     return clip
 

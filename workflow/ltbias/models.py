@@ -35,7 +35,7 @@ __all__ = [
     "text_head_weights",
 ]
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: records whether the backbone ran with fp16-rounded weights
 
 
 def adapter_bottleneck(n_classes: int, n_layers: int) -> int:
@@ -227,12 +227,19 @@ def build_classifier(
 
 
 def checkpoint_payload(
-    model: LongTailClassifier, backbone: dict, class_names: Sequence[str], config: dict, metrics: dict
+    model: LongTailClassifier,
+    backbone: dict,
+    class_names: Sequence[str],
+    config: dict,
+    metrics: dict,
+    fp16_weights: bool = False,
 ) -> dict:
-    """Everything needed to rebuild the fine-tuned classifier from the file alone."""
+    """Everything needed to rebuild the fine-tuned classifier from the file alone, with the
+    backbone's weights as it was trained on them (`fp16_weights`: see `backbones.load_clip`)."""
     return {
         "format_version": CHECKPOINT_FORMAT,
         "backbone": backbone,
+        "fp16_weights": fp16_weights,
         "class_names": list(class_names),
         "bottleneck": model.bottleneck,
         "head_scale": model.head.scale,
@@ -251,7 +258,7 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
     if payload.get("format_version") != CHECKPOINT_FORMAT:
         raise ValueError(f"{checkpoint}: format_version {payload.get('format_version')} != {CHECKPOINT_FORMAT}")
     backbone = payload["backbone"]
-    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"])
+    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"], payload["fp16_weights"])
     n_classes = len(payload["class_names"])
     model = assemble_classifier(clip.visual, n_classes, payload["head_scale"], payload["bottleneck"])
     model.load_trainable_state_dict(payload["state"])

@@ -213,7 +213,13 @@ def list_settings(wildcards):
 def finetune_settings(wildcards, loss=None):
     block = finetune_block(config, wildcards.backbone, loss)
     tracked = {k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS}
-    return canonical({"finetune": tracked, "prompt": config["prompt"]})
+    return canonical(
+        {
+            "finetune": tracked,
+            "prompt": config["prompt"],
+            "fp16_weights": config["fp16_weights"],
+        }
+    )
 
 
 def finetune_untracked(wildcards):

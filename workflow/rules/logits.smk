@@ -76,7 +76,11 @@ rule zeroshot_logits:
         runtime=compute("logits", "runtime"),
     params:
         settings=canonical(
-            {"evaluation": config["evaluation"], "prompt": config["prompt"]}
+            {
+                "evaluation": config["evaluation"],
+                "prompt": config["prompt"],
+                "fp16_weights": config["fp16_weights"],
+            }
         ),
         root=dataset_root,
     script:

@@ -29,6 +29,7 @@ class Settings:
 
     finetune: config.FinetuneConfig
     prompt: str
+    fp16_weights: bool = False  # the backbone's weights rounded through fp16, as the reference
 
     def result_dict(self) -> dict:
         """The settings without the keys that cannot change a result."""
@@ -125,7 +126,7 @@ def _classifier(
     settings: Settings, backbone: config.Backbone, weights: str | os.PathLike, class_names: list[str]
 ) -> models.LongTailClassifier:
     cfg = settings.finetune
-    clip = backbones.load_clip(backbone.model, weights, backbone.preprocess)
+    clip = backbones.load_clip(backbone.model, weights, backbone.preprocess, settings.fp16_weights)
     return models.build_classifier(clip, backbone.model, class_names, settings.prompt, cfg.head_scale, cfg.bottleneck)
 
 
@@ -161,7 +162,9 @@ def _write(
     final = summary["history"][-1]
     metrics = {"train_acc": final["train_acc"], "loss": final["loss"]}
     described = config.as_dict(backbone)
-    payload = models.checkpoint_payload(model, described, class_names, config.as_dict(settings.finetune), metrics)
+    payload = models.checkpoint_payload(
+        model, described, class_names, config.as_dict(settings.finetune), metrics, settings.fp16_weights
+    )
     files.save_torch(checkpoint, payload)
     files.save_json(history, summary["history"])
     facts = (

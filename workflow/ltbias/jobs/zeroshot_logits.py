@@ -17,6 +17,7 @@ __all__ = ["Settings", "run"]
 class Settings:
     evaluation: config.EvalConfig
     prompt: str
+    fp16_weights: bool = False  # the backbone's weights rounded through fp16, as the reference
 
 
 def run(
@@ -46,7 +47,7 @@ def run(
     cfg = settings.evaluation
     checked = config.read_backbone(backbone)
     class_names = pd.read_csv(classes)["class_name"].tolist()
-    clip = backbones.load_clip(checked.model, weights, checked.preprocess)
+    clip = backbones.load_clip(checked.model, weights, checked.preprocess, settings.fp16_weights)
     model = models.ZeroShotClassifier(clip, checked.model, class_names, settings.prompt)
     datasets = inference.split_datasets(root, {"val": val, "test": test}, checked.preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
