@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ltbias import ensemble, splits
+from ltbias import ensemble, splits, variants
 
 
 def test_lattice_sums_equal_naive_sums_bit_for_bit():
@@ -104,3 +104,20 @@ def test_row_statistics_equal_a_direct_computation_whatever_the_blocks_and_threa
                 assert np.array_equal(row.correct, correct)
                 assert np.array_equal(row.per_class, np.bincount(labels, weights=correct, minlength=9))
                 np.testing.assert_allclose(row.binned, metrics.calibration_bins(confidence, correct), rtol=1e-12)
+
+
+def test_a_per_image_offset_is_taken_row_by_row_whatever_the_blocks():
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 5, 300)
+    z_ft = [rng.normal(size=(300, 5)).astype(np.float32) for _ in range(2)]
+    z_zs = [rng.normal(size=(300, 5)).astype(np.float32) for _ in range(2)]
+    log_q = [np.log(rng.dirichlet(np.ones(5))).astype(np.float32) for _ in range(2)]
+    members = {b: variants.Member(log_q[i], {"debias_lambda": 1.0}, z_zs[i]) for i, b in enumerate("ab")}
+    offsets = {"gla": variants.offsets(members)["gla"]}
+    stats = ensemble.row_statistics(
+        z_ft, labels, 5, offsets={"gla": [offsets["gla"][b] for b in "ab"]}, rows_per_block=64, threads=2
+    )
+    expected = (z_ft[0] + z_zs[0] - log_q[0] + z_ft[1] + z_zs[1] - log_q[1]).argmax(axis=1) == labels
+    assert np.array_equal(stats[((0, 1), "gla")].correct, expected)
+    single = (z_ft[1] + z_zs[1] - log_q[1]).argmax(axis=1) == labels
+    assert np.array_equal(stats[((1,), "gla")].correct, single)

@@ -1,6 +1,7 @@
 import json
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ def _run(evaluated, out):
         "test_tte_logits": evaluated["logits"],
         "val_logits": evaluated["val_logits"],
         "zeroshot_logits": evaluated["knn"],  # any cache of the test split will do
+        "zeroshot_tte_logits": evaluated["val_logits"],
         "knn_logits": evaluated["knn"],
         "priors": evaluated["priors"],
         "true_counts": [],
@@ -35,11 +37,26 @@ def _run(evaluated, out):
 def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_path):
     _run(evaluated, tmp_path / "out")
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")
-    assert metrics["protocol"].value_counts().to_dict() == {"single": 12, "tte": 10}
+    assert metrics["protocol"].value_counts().to_dict() == {"single": 15, "tte": 13}
+    tte = metrics[(metrics["protocol"] == "tte") & (metrics["variant"] == "gla")].set_index("subset")
     metrics = metrics[metrics["protocol"] == "single"]
-    singles = ["uniform", "debiased", "gla"]
-    assert metrics["subset"].tolist() == ["a"] * 3 + ["b"] * 3 + ["a+b"] * 4 + ["a", "b"]
-    assert metrics["variant"].tolist() == singles * 2 + ["uniform", "fitted", "debiased", "gla"] + ["zero-shot"] * 2
+    singles = ["uniform", "debiased", "prior_subtracted", "gla"]
+    assert metrics["subset"].tolist() == ["a"] * 4 + ["b"] * 4 + ["a+b"] * 5 + ["a", "b"]
+    pairs = ["uniform", "fitted", "debiased", "prior_subtracted", "gla"]
+    assert metrics["variant"].tolist() == singles * 2 + pairs + ["zero-shot"] * 2
+    # GLA post-hoc: the sum of each member's z_ft + z_zs - log q, per protocol its own zero-shot logits
+    for protocol, zero_shot, rows in (("single", "knn", metrics), ("tte", "val_logits", tte.reset_index())):
+        members = []
+        for b in range(2):
+            z_ft, labels = caches.load_logits(evaluated["logits"][b], evaluated["test"], 6)
+            z_zs, _ = caches.load_logits(evaluated[zero_shot][b], evaluated["test"], 6)
+            log_q = np.log(pd.read_csv(evaluated["priors"][b])["prior"].to_numpy()).astype(np.float32)
+            members.append(z_ft + z_zs - log_q)
+        for subset, total in (("a", members[0]), ("a+b", members[0] + members[1])):
+            right = total.argmax(axis=1) == labels
+            expected = 100 * (np.bincount(labels, weights=right, minlength=6) / np.bincount(labels, minlength=6)).mean()
+            row = rows[(rows["subset"] == subset) & (rows["variant"] == "gla")]
+            assert row["all"].item() == pytest.approx(expected), (protocol, subset)
     adjustments = json.loads((tmp_path / "out" / "adjustments.json").read_text())
     assert set(adjustments["debias_lambda"]) == {"a", "b"} and sum(adjustments["weights"]["a+b"]) == pytest.approx(1)
     comparisons = pd.read_csv(tmp_path / "out" / "comparisons.csv")

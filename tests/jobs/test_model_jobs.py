@@ -81,6 +81,7 @@ def test_logits_are_the_fine_tuned_models_on_every_split_and_protocol(toy_splits
 def test_zero_shot_logits_are_scaled_cosines_with_the_prompts(toy_splits, tmp_path, toy_weights):
     out = tmp_path / "zs"
     outputs = {"val_logits": out / "val.npz", "test_logits": out / "test.npz", "provenance": out / "p.json"}
+    outputs["test_tte_logits"] = out / "test_tte.npz"
     inputs = {k: toy_splits[k] for k in ("backbone", "weights", "val", "test", "classes")}
     settings = EVALUATION | {"prompt": "a drawing of a {}."}
     params = {"settings": settings, "root": toy_splits["root"]}
@@ -93,6 +94,9 @@ def test_zero_shot_logits_are_scaled_cosines_with_the_prompts(toy_splits, tmp_pa
         expected = model(_first_image(toy_splits, "val")).numpy()[0]
     assert val[0] == pytest.approx(expected, abs=1e-4)
     assert np.abs(val).max() <= model.logit_scale + 1e-4  # |cos| <= 1
+    tte, _ = caches.load_logits(outputs["test_tte_logits"], toy_splits["test"], 9)
+    test, _ = caches.load_logits(outputs["test_logits"], toy_splits["test"], 9)
+    assert tte.shape == test.shape and not np.allclose(tte, test)  # five crops, not the centre one
 
 
 def test_a_backbone_description_that_is_not_one_is_named(toy_splits, tmp_path):

@@ -6,7 +6,7 @@ prediction is the argmax of the plain sum of the members' raw cosine-classifier 
 subset's sum is its parent's sum plus one cached array (a walk over the subset lattice),
 so 2^M - 1 subsets cost 2^M - 1 additions and M - 1 buffers, on blocks of test rows.
 Beside the uniform sum, each subset can be scored with convex member weights (`fitted`)
-and with per-member logit offsets (`debiased`, `gla`), see `adjust.py`.
+and with per-member logit offsets (the variants of `variants.py`), see also `adjust.py`.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def row_statistics(
     """Per-class and per-image correctness and calibration bins of every subset and variant.
 
     Variants: `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry (variant ->
-    one (C,) vector per member), the sum of z_m - offset_m; with `weights` (member indices ->
+    one (C,) vector or (N, C) array per member), the sum of z_m - offset_m; with `weights` (member indices ->
     convex weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the
     softmax of the members' (weighted) mean.
 
@@ -146,9 +146,13 @@ def row_statistics(
     stats: Statistics = {}
 
     def evaluate(start: int) -> tuple[int, Statistics]:
-        block = [np.asarray(x[start : start + rows_per_block], dtype=np.float32) for x in logits]
-        block_labels = labels[start : start + rows_per_block]
-        return start, _block_statistics(block, block_labels, n_classes, offsets or {}, weights or {}, bins)
+        rows = slice(start, start + rows_per_block)
+        block = [np.asarray(x[rows], dtype=np.float32) for x in logits]
+        shifts = {
+            variant: [np.asarray(s[rows], dtype=np.float32) if np.ndim(s) == 2 else s for s in members]
+            for variant, members in (offsets or {}).items()
+        }
+        return start, _block_statistics(block, labels[rows], n_classes, shifts, weights or {}, bins)
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         for start, block_stats in pool.map(evaluate, range(0, len(labels), rows_per_block)):
@@ -222,7 +226,7 @@ def evaluate_ensembles(
     A subset's P-groups come from the mean of its members' estimated priors (`priors`);
     with `true_counts` (the toy world) a second set by the mean of their normalised
     pretraining counts is added as `p_*_true` columns. `offsets` (variant -> backbone -> (C,)
-    vector to subtract) adds a row of that variant per subset, `weights` (subset name ->
+    vector or (N, C) array to subtract) adds a row of that variant per subset, `weights` (subset name ->
     convex member weights) a `fitted` row per subset it names. `threads`: see `row_statistics`.
     """
     n_classes = len(classes)

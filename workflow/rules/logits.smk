@@ -62,6 +62,7 @@ rule zeroshot_logits:
     output:
         val_logits="results/{dataset}/zeroshot/{backbone}/val.npz",
         test_logits="results/{dataset}/zeroshot/{backbone}/test.npz",
+        test_tte_logits="results/{dataset}/zeroshot/{backbone}/test_tte.npz",
         provenance="results/{dataset}/zeroshot/{backbone}/provenance.json",
     log:
         "logs/zeroshot_logits/{dataset}/{backbone}.log",

@@ -85,6 +85,10 @@ rule gla_tables:
         gla_train_knn=lift_file(
             "results/{dataset}/gla_train/{backbone}/logits/knn_test.npz"
         ),
+        zeroshot_test=lift_file("results/{dataset}/zeroshot/{backbone}/test.npz"),
+        zeroshot_test_tte=lift_file(
+            "results/{dataset}/zeroshot/{backbone}/test_tte.npz"
+        ),
         prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",

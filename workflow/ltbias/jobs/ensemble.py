@@ -65,12 +65,15 @@ def _adjustments(
     return {"debias_lambda": lambdas, "weights": weights}
 
 
-def _combinations(fitted: dict, priors: dict[str, np.ndarray]) -> dict:
-    """`evaluate_ensembles`' `offsets` and `weights` of the variants beyond uniform."""
-    member_fits = {b: {"debias_lambda": value} for b, value in fitted["debias_lambda"].items()}
-    log_priors = {b: np.log(q).astype(np.float32) for b, q in priors.items()}
+def _combinations(fitted: dict, priors: dict[str, np.ndarray], zero_shot: dict[str, np.ndarray]) -> dict:
+    """`evaluate_ensembles`' `offsets` and `weights` of the variants beyond uniform, for the
+    test logits of one protocol (`zero_shot`: the members' zero-shot logits of the same)."""
+    members = {
+        b: variants.Member(np.log(q).astype(np.float32), {"debias_lambda": fitted["debias_lambda"][b]}, zero_shot[b])
+        for b, q in priors.items()
+    }
     return {
-        "offsets": variants.offsets(log_priors, member_fits),
+        "offsets": variants.offsets(members),
         "weights": {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
     }
 
@@ -101,6 +104,7 @@ def run(
     test_tte_logits: Sequence[str | os.PathLike],
     val_logits: Sequence[str | os.PathLike],
     zeroshot_logits: Sequence[str | os.PathLike],
+    zeroshot_tte_logits: Sequence[str | os.PathLike],
     knn_logits: Sequence[str | os.PathLike],
     priors: Sequence[str | os.PathLike],
     true_counts: Sequence[str | os.PathLike],
@@ -118,7 +122,7 @@ def run(
 ) -> None:
     """Evaluate every subset from the members' cached logits (one file per backbone, in
     `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test),
-    `knn_logits`, `priors` and the optional `true_counts`).
+    `zeroshot_tte_logits`, `knn_logits`, `priors` and the optional `true_counts`).
 
     Rows: every subset under each variant of `ltbias.variants`, and one `zero-shot` row per
     backbone (single crop), under both protocols (`single`, `tte`); the adjustments are
@@ -132,16 +136,16 @@ def run(
     backbones = list(settings.backbones)
     split = _test_split(settings, test, classes, priors, true_counts, threads)
     fitted = _adjustments(settings, val, val_logits, split)
-    combine = _combinations(fitted, split.common["priors"])
-    logits_of = {"single": test_logits, "tte": test_tte_logits}
+    logits_of = {"single": (test_logits, zeroshot_logits), "tte": (test_tte_logits, zeroshot_tte_logits)}
     rows, compared = [], []
     for protocol in PROTOCOLS:
-        members = [split.load(p) for p in logits_of[protocol]]
+        fine_tuned, zero_shot = ([split.load(p) for p in paths] for paths in logits_of[protocol])
+        combine = _combinations(fitted, split.common["priors"], dict(zip(backbones, zero_shot, strict=True)))
         evaluation = ensemble.evaluate_ensembles(
-            backbones, members, split.labels, split.classes, **combine, **split.common
+            backbones, fine_tuned, split.labels, split.classes, **combine, **split.common
         )
         if protocol == "single":
-            evaluation = single = _with_zero_shot(evaluation, backbones, zeroshot_logits, split)
+            evaluation = single = _with_zero_shot(evaluation, backbones, zero_shot, split)
         for frame, stack in zip(_with_intervals(settings, evaluation, split), (rows, compared), strict=True):
             frame.insert(2, "protocol", protocol)
             stack.append(frame)
@@ -165,13 +169,11 @@ def _with_intervals(
 
 
 def _with_zero_shot(
-    evaluation: ensemble.Evaluation, backbones: list[str], zeroshot_logits: Sequence[str | os.PathLike], split: _Test
+    evaluation: ensemble.Evaluation, backbones: list[str], zero_shot: list[np.ndarray], split: _Test
 ) -> ensemble.Evaluation:
     """`evaluation` plus one `zero-shot` row per backbone."""
-    for backbone, path in zip(backbones, zeroshot_logits, strict=True):
-        member = ensemble.evaluate_ensembles(
-            [backbone], [split.load(path)], split.labels, split.classes, **split.common
-        )
+    for backbone, logits in zip(backbones, zero_shot, strict=True):
+        member = ensemble.evaluate_ensembles([backbone], [logits], split.labels, split.classes, **split.common)
         evaluation = evaluation.with_rows(member, variants.ZERO_SHOT)
     return evaluation
 

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, ensemble, intervals, tables
+from .. import caches, config, ensemble, intervals, tables, variants
 from ..prior import load_prior
-from ..variants import GLA_TRAIN, VARIANTS
+from ..variants import GLA, GLA_TRAIN, VARIANTS
 from . import context
 
 __all__ = ["Settings", "run"]
 
 # metrics variant -> method, in table order
-TABLE3_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train", "gla": VARIANTS["gla"].label}
+TABLE3_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train", GLA: VARIANTS[GLA].label}
 TABLE4_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train"}
 
 
@@ -36,17 +36,20 @@ def _evaluate(
     labels: np.ndarray,
     classes: pd.DataFrame,
     estimate: np.ndarray,
-    post_hoc: bool,
+    zero_shot: np.ndarray | None,
 ) -> pd.DataFrame:
-    """Metrics rows with intervals of the LA logits (and, with `post_hoc`, of them minus
-    log q) and of the GLA-Train logits, P-groups by the backbone's estimated prior."""
+    """Metrics rows with intervals of the LA logits (and, given the `zero_shot` logits,
+    GLA's post-hoc adjustment of them) and of the GLA-Train logits, P-groups by the
+    backbone's estimated prior."""
     backbone = settings.backbone
     common = {
         "priors": {backbone: estimate},
         "p_fractions": (settings.prior.many_fraction, settings.prior.few_fraction),
     }
-    gla = VARIANTS["gla"]
-    offsets = {gla.name: {backbone: gla.offset(np.log(estimate).astype(np.float32), {})}} if post_hoc else None
+    offsets = None
+    if zero_shot is not None:
+        member = variants.Member(np.log(estimate).astype(np.float32), {}, zero_shot)
+        offsets = {GLA: {backbone: VARIANTS[GLA].offset(member)}}
     evaluation = ensemble.evaluate_ensembles([backbone], [la], labels, classes, offsets=offsets, **common)
     trained = ensemble.evaluate_ensembles([backbone], [gla_train], labels, classes, **common)
     evaluation = evaluation.with_rows(trained, GLA_TRAIN)
@@ -64,6 +67,8 @@ def run(
     gla_train_test: str | os.PathLike,
     gla_train_test_tte: str | os.PathLike,
     gla_train_knn: str | os.PathLike,
+    zeroshot_test: str | os.PathLike,
+    zeroshot_test_tte: str | os.PathLike,
     prior: str | os.PathLike,
     test: str | os.PathLike,
     classes: str | os.PathLike,
@@ -81,14 +86,17 @@ def run(
     def load(path: str | os.PathLike) -> np.ndarray:
         return caches.load_logits(path, test, len(class_table), labels)[0]
 
-    logits = {"single": (la_test, gla_train_test), "tte": (la_test_tte, gla_train_test_tte)}
+    logits = {
+        "single": (la_test, gla_train_test, zeroshot_test),
+        "tte": (la_test_tte, gla_train_test_tte, zeroshot_test_tte),
+    }
     rows = []
     for protocol in tables.PROTOCOLS:
-        la, gla_train = (load(path) for path in logits[protocol])
-        evaluated = _evaluate(settings, la, gla_train, labels, class_table, estimate, True)
+        la, gla_train, zero_shot = (load(path) for path in logits[protocol])
+        evaluated = _evaluate(settings, la, gla_train, labels, class_table, estimate, zero_shot)
         rows.append(evaluated.assign(protocol=protocol))
     t3 = tables.method_table(pd.concat(rows, ignore_index=True), TABLE3_METHODS)
     tables.write_table(t3, **paths["table3"], decimals=settings.decimals)
-    knn = _evaluate(settings, load(la_knn), load(gla_train_knn), labels, class_table, estimate, False)
+    knn = _evaluate(settings, load(la_knn), load(gla_train_knn), labels, class_table, estimate, None)
     t4 = tables.method_table(knn, TABLE4_METHODS)
     tables.write_table(t4, **paths["table4"], decimals=settings.decimals)

@@ -31,12 +31,15 @@ def run(
     classes: str | os.PathLike,
     val_logits: str | os.PathLike,
     test_logits: str | os.PathLike,
+    test_tte_logits: str | os.PathLike,
     provenance: str | os.PathLike,
     log: str | os.PathLike | None = None,
     threads: int = 1,
     gpus: int = 0,
 ) -> None:
-    """Cache logit_scale x cosine(projected image feature, prompt feature) on val and test.
+    """Cache logit_scale x cosine(projected image feature, prompt feature) on val and test,
+    and on test with five-crop TTE (GLA's post-hoc adjustment adds them to the fine-tuned
+    logits of the same protocol).
 
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`).
@@ -51,8 +54,9 @@ def run(
     model = models.ZeroShotClassifier(clip, checked.model, class_names, settings.prompt)
     datasets = inference.split_datasets(root, {"val": val, "test": test}, checked.preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
+    datasets |= {"test_tte": inference.split_datasets(root, {"test": test}, checked.preprocess, cfg, tte=True)["test"]}
     outputs = {split: inference.compute_logits(model, d, cfg, workers) for split, d in datasets.items()}
-    for split, path in (("val", val_logits), ("test", test_logits)):
+    for split, path in (("val", val_logits), ("test", test_logits), ("test_tte", test_tte_logits)):
         caches.save_logits(path, outputs[split].logits, outputs[split].labels)
     infos = {split: output.info for split, output in outputs.items()}
     files.save_json(provenance, job.record(config.as_dict(settings), splits=infos))
