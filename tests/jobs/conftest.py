@@ -25,6 +25,10 @@ def evaluated(tmp_path: Path) -> dict[str, Path | list]:
     paths["backbones"] = list(BACKBONES)
     classes.to_csv(paths["classes"], index=False)
     pd.DataFrame({"path": [f"{i}.png" for i in range(len(labels))], "label": labels}).to_csv(paths["test"], index=False)
+    paths["train"] = tmp_path / "train.csv"  # the val split (the test manifest) shares no image with it
+    pd.DataFrame({"path": [f"train/{i}.png" for i in range(len(train))], "label": train}).to_csv(
+        paths["train"], index=False
+    )
     for kind in ("logits", "val_logits", "knn"):
         paths[kind] = [tmp_path / f"{kind}_{b}.npz" for b in BACKBONES]
         for path in paths[kind]:

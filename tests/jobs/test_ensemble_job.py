@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ltbias import caches
+from ltbias import caches, tables
 from ltbias.jobs import ensemble, entry
 
 
@@ -25,6 +25,7 @@ def _run(evaluated, out):
         "knn_logits": evaluated["knn"],
         "priors": evaluated["priors"],
         "true_counts": [],
+        "train": evaluated["train"],
         "test": evaluated["test"],
         "val": evaluated["test"],
         "classes": evaluated["classes"],
@@ -78,3 +79,34 @@ def test_a_damaged_member_cache_stops_the_job_naming_it(evaluated, tmp_path):
     with pytest.raises(caches.InconsistentLogitsError, match=rf"{path}.* fails its CRC-32 check"):
         _run(evaluated, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_val_split_drawn_from_train_is_never_fitted_on_the_test_halves_are(evaluated, tmp_path):
+    from ltbias import fitting
+
+    train = pd.read_csv(evaluated["train"])
+    overlapping = pd.concat([train, pd.read_csv(evaluated["test"])])  # val (the test manifest) is inside train
+    overlapping.to_csv(evaluated["train"], index=False)
+    _run(evaluated, tmp_path / "out")
+    recorded = json.loads((tmp_path / "out" / "adjustments.json").read_text())
+    assert recorded["fitted_on"] == fitting.CROSS_FIT and recorded["fold_sizes"] == [12, 12]
+    labels = pd.read_csv(evaluated["test"])["label"].to_numpy()
+    fold = fitting.folds(labels, 0)
+    z = [caches.load_logits(p, evaluated["test"], 6)[0] for p in evaluated["logits"]]
+    priors = {b: pd.read_csv(p)["prior"].to_numpy() for b, p in zip("ab", evaluated["priors"], strict=True)}
+    for k in (0, 1):  # the values that score fold k come from the other fold alone
+        other = fitting.fit("ab", {"a": z[0][fold != k], "b": z[1][fold != k]}, labels[fold != k], priors)
+        assert recorded["folds"][k]["weights"]["a+b"] == pytest.approx(other["weights"]["a+b"])
+    weights = np.array([f["weights"]["a+b"] for f in recorded["folds"]], dtype=np.float32)[fold]
+    right = (weights[:, :1] * z[0] + weights[:, 1:] * z[1]).argmax(axis=1) == labels
+    expected = 100 * (np.bincount(labels, weights=right, minlength=6) / np.bincount(labels, minlength=6)).mean()
+    metrics = (
+        pd.read_csv(tmp_path / "out" / "metrics.csv").query("protocol == 'single'").set_index(["subset", "variant"])
+    )
+    assert metrics.loc[("a+b", "fitted"), "all"] == pytest.approx(expected)
+    assert metrics.loc[("a+b", "fitted"), "fitted_on"] == fitting.CROSS_FIT
+    assert pd.isna(metrics.loc[("a+b", "uniform"), "fitted_on"])
+    table = tables.table8(metrics.reset_index(), ["a", "b"], {"a": "A", "b": "B"})
+    labels = table["P(c)"].tolist()
+    assert "fitted on test, 2-fold" in labels and "prior-debiased (fitted on test, 2-fold)" in labels
+    assert "fitted on val" not in labels and "uniform" in labels

@@ -59,6 +59,7 @@ def test_the_figures_show_every_subset_and_the_frontier(evaluated, tmp_path):
         "knn_logits": evaluated["knn"],
         "priors": evaluated["priors"],
         "true_counts": [],
+        "train": evaluated["train"],
         "test": evaluated["test"],
         "val": evaluated["test"],
         "classes": evaluated["classes"],

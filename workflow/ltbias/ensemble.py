@@ -104,7 +104,9 @@ def _block_statistics(
     for members, total in subset_logit_sums(block):
         scored = [("uniform", total, 1.0 / len(members))]
         if members in weights:
-            weighted = sum(w * block[m] for w, m in zip(weights[members], members, strict=True))
+            w = weights[members]
+            per_member = w.T[..., None] if w.ndim == 2 else w  # (B, 1) per member, or a scalar
+            weighted = sum(c * block[m] for c, m in zip(per_member, members, strict=True))
             scored.append((WEIGHTED, weighted.astype(np.float32), 1.0))
         for variant, shifts in offsets.items():
             scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
@@ -133,9 +135,10 @@ def row_statistics(
     """Per-class and per-image correctness and calibration bins of every subset and variant.
 
     Variants: `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry (variant ->
-    one (C,) vector or (N, C) array per member), the sum of z_m - offset_m; with `weights` (member indices ->
-    convex weights, subsets of two or more), `fitted`: sum_m w_m z_m. Calibration is of the
-    softmax of the members' (weighted) mean.
+    one (C,) vector or (N, C) array per member), the sum of z_m - offset_m; with `weights`
+    (member indices -> convex weights (M,), or (N, M) per test image; subsets of two or
+    more), `fitted`: sum_m w_m z_m. Calibration is of the softmax of the members' (weighted)
+    mean.
 
     The test rows are processed in blocks small enough for the CPU caches, `threads` blocks
     at a time (NumPy releases the GIL): each block of every (memory-mapped) cache is read
@@ -152,7 +155,8 @@ def row_statistics(
             variant: [np.asarray(s[rows], dtype=np.float32) if np.ndim(s) == 2 else s for s in members]
             for variant, members in (offsets or {}).items()
         }
-        return start, _block_statistics(block, labels[rows], n_classes, shifts, weights or {}, bins)
+        block_weights = {k: w[rows] if w.ndim == 2 else w for k, w in (weights or {}).items()}
+        return start, _block_statistics(block, labels[rows], n_classes, shifts, block_weights, bins)
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         for start, block_stats in pool.map(evaluate, range(0, len(labels), rows_per_block)):

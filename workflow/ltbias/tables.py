@@ -17,7 +17,7 @@ import pandas as pd
 from . import files
 from .subsets import subset_name
 from .tradeoff import tradeoff
-from .variants import VARIANTS, ZERO_SHOT
+from .variants import VARIANTS, ZERO_SHOT, label_of
 
 __all__ = [
     "FORMATS",
@@ -156,7 +156,8 @@ def table8(
         variant = row.get("variant", "uniform")
         record = {"M": int(row["size"])}
         record |= {display_names[b]: (CHECK if b in members else "") for b in backbones}
-        record["P(c)"] = VARIANTS[variant].label
+        fitted_on = row.get("fitted_on")
+        record["P(c)"] = label_of(variant, fitted_on if isinstance(fitted_on, str) else None)
         record |= _values(row, columns)
         if gains:
             gain = gains.get((row["subset"], variant))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["GLA", "GLA_TRAIN", "VARIANTS", "WEIGHTED", "ZERO_SHOT", "Member", "Variant", "offsets"]
+__all__ = ["GLA", "GLA_TRAIN", "VARIANTS", "WEIGHTED", "ZERO_SHOT", "Member", "Variant", "label_of", "offsets"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Member:
     """What a variant may take from one member besides its fine-tuned logits z_ft."""
 
     log_prior: np.ndarray  # (C,) log of its estimated pre-training prior q
-    fitted: dict[str, float]  # its values fitted on val (`debias_lambda`)
+    fitted: dict[str, float | np.ndarray]  # its fitted values (`debias_lambda`), per image if cross-fitted
     zero_shot: np.ndarray | None = None  # (N, C) its zero-shot logits on the same test images
 
 
@@ -28,7 +28,9 @@ def _log_prior(member: Member) -> np.ndarray:
 
 
 def _scaled_log_prior(member: Member) -> np.ndarray:
-    return np.float32(member.fitted["debias_lambda"]) * member.log_prior
+    """lambda log q; lambda per test image (N,) when cross-fitted (`fitting.per_image`)."""
+    scale = np.asarray(member.fitted["debias_lambda"], dtype=np.float32)
+    return scale[:, None] * member.log_prior if scale.ndim else np.float32(scale) * member.log_prior
 
 
 def _gla(member: Member) -> np.ndarray:
@@ -43,7 +45,7 @@ class Variant:
     """One way to combine a subset's member logits z_m (P(c) of the backdoor adjustment)."""
 
     name: str  # metrics.csv's `variant`
-    label: str  # as the tables name it (Table 8's P(c) column, Table 3's method)
+    label: str  # as the tables name it (Table 8's P(c) column, Table 3's method); see `label_of`
     fitted: str | None = None  # the `adjustments.json` key fitted on val, if any
     # a member -> the (C,) or (N, C) values its logits lose; None: no offset
     offset: Callable[[Member], np.ndarray] | None = None
@@ -56,7 +58,7 @@ VARIANTS = {
     v.name: v
     for v in (
         Variant("uniform", "uniform"),  # sum_m z_m: P(c) = 1/M, the paper
-        Variant(WEIGHTED, "fitted on val", fitted="weights"),  # sum_m w_m z_m, convex w per subset
+        Variant(WEIGHTED, "fitted on {fitted_on}", fitted="weights"),  # sum_m w_m z_m, convex w per subset
         Variant("debiased", "prior-debiased", fitted="debias_lambda", offset=_scaled_log_prior),
         Variant("prior_subtracted", "prior-subtracted", offset=_log_prior),  # sum_m z_m - log q_m
         Variant(GLA, "GLA post-hoc", offset=_gla, zero_shot=True),  # sum_m z_m + z_zs,m - log q_m
@@ -65,6 +67,15 @@ VARIANTS = {
 # rows evaluated from other logits than the fine-tuned members'
 ZERO_SHOT = "zero-shot"  # each backbone's zero-shot logits
 GLA_TRAIN = "gla-train"  # the LIFT backbone fine-tuned with the GLA-Train loss (Tables 3 and 4)
+
+
+def label_of(name: str, fitted_on: str | None = None) -> str:
+    """The table label of variant `name` whose values were fitted on `fitted_on` (`val`, or
+    `test, 2-fold` when cross-fitted), said in the label or after it."""
+    variant = VARIANTS[name]
+    if "{fitted_on}" in variant.label:
+        return variant.label.format(fitted_on=fitted_on or "val")
+    return variant.label + (f" (fitted on {fitted_on})" if fitted_on and fitted_on != "val" else "")
 
 
 def offsets(members: dict[str, Member]) -> dict[str, dict[str, np.ndarray]]:

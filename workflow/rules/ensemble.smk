@@ -40,8 +40,9 @@ rule ensemble:
         knn_logits=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
         true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
-        test="results/{dataset}/splits/test.csv",
+        train="results/{dataset}/splits/train.csv",
         val="results/{dataset}/splits/val.csv",
+        test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
         code=job_code("ensemble"),
     output:

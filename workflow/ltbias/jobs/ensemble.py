@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import adjust, caches, config, ensemble, files, intervals, prior, variants
-from ..subsets import subset_name, subsets
+from .. import caches, config, ensemble, files, fitting, intervals, prior, variants
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -43,26 +42,35 @@ class _Test:
 
 
 def _adjustments(
-    settings: Settings, val: str | os.PathLike, val_logits: Sequence[str | os.PathLike], split: _Test
-) -> dict:
-    """Each member's debiasing lambda and each subset's fitted convex weights, from val."""
-    labels = pd.read_csv(val)["label"].to_numpy()
-    on_val = {
-        b: caches.load_logits(path, val, len(split.classes), labels)[0]
-        for b, path in zip(settings.backbones, val_logits, strict=True)
-    }
-    priors = split.common["priors"]
+    settings: Settings,
+    train: str | os.PathLike,
+    val: str | os.PathLike,
+    val_logits: Sequence[str | os.PathLike],
+    test_logits: Sequence[str | os.PathLike],
+    split: _Test,
+) -> tuple[dict, dict]:
+    """The fitted values as `adjustments.json` records them, and as the variants use them:
+    fitted on val, or cross-fitted on the test split when val overlaps train
+    (`ltbias.fitting`)."""
+    backbones, priors = settings.backbones, split.common["priors"]
     fixed = settings.ensemble.debias_lambda
-    lambdas = {
-        b: fixed if fixed is not None else adjust.fit_debias_lambda(on_val[b], labels, np.log(priors[b]))
-        for b in settings.backbones
-    }
-    weights = {
-        subset_name(s): adjust.fit_weights([on_val[b] for b in s], labels).tolist()
-        for s in subsets(settings.backbones)
-        if len(s) >= 2
-    }
-    return {"debias_lambda": lambdas, "weights": weights}
+    val_paths = pd.read_csv(val)["path"]
+    if not val_paths.isin(pd.read_csv(train)["path"]).any():
+        labels = pd.read_csv(val)["label"].to_numpy()
+        on_val = {
+            b: caches.load_logits(path, val, len(split.classes), labels)[0]
+            for b, path in zip(backbones, val_logits, strict=True)
+        }
+        fitted = fitting.fit(backbones, on_val, labels, priors, fixed)
+        return {"fitted_on": fitting.VAL} | fitted, fitted
+    fold = fitting.folds(split.labels, settings.ensemble.bootstrap_seed)
+    on_test = {b: split.load(path) for b, path in zip(backbones, test_logits, strict=True)}
+    by_fold = [
+        fitting.fit(backbones, {b: z[fold != k] for b, z in on_test.items()}, split.labels[fold != k], priors, fixed)
+        for k in (0, 1)
+    ]  # by_fold[k] scores fold k: it was fitted on the other
+    recorded = {"fitted_on": fitting.CROSS_FIT, "folds": by_fold, "fold_sizes": np.bincount(fold).tolist()}
+    return recorded, fitting.per_image(by_fold, fold)
 
 
 def _combinations(fitted: dict, priors: dict[str, np.ndarray], zero_shot: dict[str, np.ndarray]) -> dict:
@@ -108,8 +116,9 @@ def run(
     knn_logits: Sequence[str | os.PathLike],
     priors: Sequence[str | os.PathLike],
     true_counts: Sequence[str | os.PathLike],
-    test: str | os.PathLike,
+    train: str | os.PathLike,
     val: str | os.PathLike,
+    test: str | os.PathLike,
     classes: str | os.PathLike,
     metrics: str | os.PathLike,
     comparisons: str | os.PathLike,
@@ -126,8 +135,9 @@ def run(
 
     Rows: every subset under each variant of `ltbias.variants`, and one `zero-shot` row per
     backbone (single crop), under both protocols (`single`, `tte`); the adjustments are
-    fitted once, on the single-crop val logits. Writes `metrics` (intervals beside every
-    accuracy), `comparisons` (see `intervals.with_intervals`), `adjustments` (fitted weights
+    fitted once, on the single-crop val logits, or cross-fitted on the single-crop test
+    logits when val overlaps `train` (its `fitted_on` column says which). Writes `metrics`
+    (intervals beside every accuracy), `comparisons` (see `intervals.with_intervals`), `adjustments` (fitted weights
     and lambdas), `per_class`, one D x P table per subset into `dxp`, and the kNN probe of
     each backbone as `knn` (P-groups by its own prior). `threads` evaluate blocks of test
     rows in parallel.
@@ -135,7 +145,7 @@ def run(
     context.start(log)
     backbones = list(settings.backbones)
     split = _test_split(settings, test, classes, priors, true_counts, threads)
-    fitted = _adjustments(settings, val, val_logits, split)
+    recorded, fitted = _adjustments(settings, train, val, val_logits, test_logits, split)
     logits_of = {"single": (test_logits, zeroshot_logits), "tte": (test_tte_logits, zeroshot_tte_logits)}
     rows, compared = [], []
     for protocol in PROTOCOLS:
@@ -146,13 +156,13 @@ def run(
         )
         if protocol == "single":
             evaluation = single = _with_zero_shot(evaluation, backbones, zero_shot, split)
-        for frame, stack in zip(_with_intervals(settings, evaluation, split), (rows, compared), strict=True):
-            frame.insert(2, "protocol", protocol)
+        found = _with_intervals(settings, evaluation, split, protocol, recorded["fitted_on"])
+        for frame, stack in zip(found, (rows, compared), strict=True):
             stack.append(frame)
     files.save_csv(knn, _knn_probe(backbones, knn_logits, split))
     files.save_csv(metrics, pd.concat(rows, ignore_index=True))
     files.save_csv(comparisons, pd.concat(compared, ignore_index=True))
-    files.save_json(adjustments, fitted)
+    files.save_json(adjustments, recorded)
     files.save_csv(per_class, single.per_class)
     with files.atomic_dir(dxp) as folder:
         for subset, table in single.dxp.items():
@@ -160,12 +170,19 @@ def run(
 
 
 def _with_intervals(
-    settings: Settings, evaluation: ensemble.Evaluation, split: _Test
+    settings: Settings, evaluation: ensemble.Evaluation, split: _Test, protocol: str, fitted_on: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The metrics and comparisons of one protocol, with intervals; fitted rows say what
+    they were fitted on."""
     cfg = settings.ensemble
-    return intervals.with_intervals(
+    rows, compared = intervals.with_intervals(
         evaluation, split.labels, settings.lift_backbone, cfg.bootstrap_resamples, cfg.bootstrap_seed
     )
+    fitted = {v.name for v in variants.VARIANTS.values() if v.fitted}
+    rows["fitted_on"] = rows["variant"].map(lambda variant: fitted_on if variant in fitted else "")
+    for frame in (rows, compared):
+        frame.insert(2, "protocol", protocol)
+    return rows, compared
 
 
 def _with_zero_shot(
