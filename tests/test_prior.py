@@ -85,3 +85,32 @@ def test_a_non_numeric_prior_names_its_file_and_line(tmp_path):
     classes.assign(prior=["0.5", "oops", "0.25"]).to_csv(path, index=False)
     with pytest.raises(prior.InconsistentPriorError, match=rf"{path}:3: the prior of label 1 is 'oops', not a number"):
         prior.load_prior(path, classes)
+
+
+def test_the_reference_solver_has_the_released_step_count_and_learning_rate():
+    assert prior.REFERENCE_ITERATIONS == 1000
+    assert prior.reference_lr(20_000, 1000) == pytest.approx(4e-6)  # 1e-5 (N / C) / 50, ImageNet-LT val
+
+
+def test_both_solvers_reach_the_same_prior_where_the_reference_converges():
+    # two classes and many images: the released learning rate, 1e-5 (N / C) / 50, is 0.004 here
+    rng = np.random.default_rng(5)
+    true = np.array([0.7, 0.3])
+    labels = np.repeat([0, 1], 20_000)
+    logits = rng.normal(size=(40_000, 2)) + 1.5 * np.eye(2)[labels] + np.log(true)
+    exact, info = prior.estimate_prior(logits, labels, calibrate=False)
+    reference, reference_info = prior.estimate_prior(logits, labels, calibrate=False, solver="reference")
+    assert reference_info["iterations"] == 1000 and reference_info["lr"] == pytest.approx(0.004)
+    assert reference == pytest.approx(exact, abs=3e-3) and exact == pytest.approx(true, abs=0.02)
+    agreement = prior.solver_agreement(np.array([0.5, 0.3, 0.2]), np.array([0.4, 0.35, 0.25]), 1 / 3, 1 / 3)
+    assert agreement == {"spearman": pytest.approx(1.0), "p_group_agreement": 1.0}
+
+
+def test_the_reference_temperature_stops_within_a_tenth_of_a_point():
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 10, 5000)
+    logits = 4 * (rng.normal(size=(5000, 10)) + 2.0 * np.eye(10)[labels])  # over-confident
+    t = prior.reference_temperature(logits, labels)
+    confidence = softmax(logits / t, axis=1).max(axis=1).mean()
+    assert abs(confidence - (logits.argmax(axis=1) == labels).mean()) <= 1e-3
+    assert t > 1

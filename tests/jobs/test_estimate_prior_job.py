@@ -12,7 +12,9 @@ def test_zero_shot_logits_must_follow_the_val_manifest(evaluated, tmp_path):
     inputs = {"val": evaluated["test"], "classes": evaluated["classes"], "true_counts": []}
     params = {"settings": {"prior": {"calibrate": True}}}
     entry.call(estimate_prior, inputs=inputs | {"zeroshot": evaluated["logits"][0]}, outputs=outputs, params=params)
-    assert json.loads((tmp_path / "info.json").read_text())["temperature"] > 0
+    info = json.loads((tmp_path / "info.json").read_text())
+    assert info["temperature"] > 0 and info["solver"] == "exact"
+    assert -1 <= info["solvers"]["spearman"] <= 1 and 0 <= info["solvers"]["p_group_agreement"] <= 1
     logits, labels = caches.load_logits(evaluated["logits"][0], evaluated["test"], 6)
     extra = tmp_path / "extra.npz"
     caches.save_logits(extra, np.vstack([logits, logits[:1]]), np.append(labels, labels[0]))

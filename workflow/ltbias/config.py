@@ -27,6 +27,7 @@ __all__ = [
     "LIST_FORMATS",
     "LOSSES",
     "PRECISIONS",
+    "PRIOR_SOLVERS",
     "SOURCES",
     "UNTRACKED_FINETUNE_KEYS",
     "Backbone",
@@ -60,6 +61,7 @@ PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 autocast on CUDA, fp
 DECODERS = ("cpu", "gpu")  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
 DECODE_CHECK_MODES = ("none", "sample", "full")
 SOURCES = ("toy", "folder", "lists")  # where a dataset's images come from
+PRIOR_SOLVERS = ("exact", "reference")  # `prior.solver`
 
 
 def weights_kind(weights: dict) -> str:
@@ -265,11 +267,14 @@ class PriorConfig:
     """Pre-training prior estimate and P-groups (method.md §7)."""
 
     calibrate: bool = True  # GLA temperature calibration before the estimate
+    solver: str = "exact"  # exact | reference (GLA's released primal-dual SGD)
     many_fraction: float = 1 / 3  # top fraction of classes by prior: P-Many
     few_fraction: float = 1 / 3  # bottom fraction: P-Few
 
     def __post_init__(self) -> None:
         _positive(self, "many_fraction", "few_fraction")
+        if self.solver not in PRIOR_SOLVERS:
+            raise ValueError(f"solver: {self.solver!r} is not one of {list(PRIOR_SOLVERS)}")
         if self.many_fraction + self.few_fraction > 1:
             raise ValueError(
                 f"many_fraction: many_fraction + few_fraction = {self.many_fraction + self.few_fraction:g} "

@@ -2,8 +2,14 @@
 
 GLA's estimator: calibrate a temperature so that the mean confidence of the zero-shot
 predictions matches their accuracy, then find the prior q on the simplex that minimises
-mean CE(z / T - log q, y) over a class-balanced labelled split. q is parameterised as
-softmax(w) and solved with SciPy's L-BFGS-B, with analytic gradients.
+mean CE(z / T - log q, y) over a class-balanced labelled split. Two solvers:
+
+- `exact` (the default): q = softmax(w), solved to convergence with SciPy's L-BFGS-B and
+  analytic gradients, after a root-found temperature.
+- `reference`: what GLA's released code does. A temperature searched in [0.1, 10] (bounds
+  widened by 1.1 when needed) until the confidence is within 0.1 points of the accuracy;
+  then Lagrangian primal-dual SGD on q itself (q >= 0 and sum q = 1 as constraints with
+  multipliers), from uniform, lr = 1e-5 (N / C) / 50, 1000 iterations, converged or not.
 """
 
 from __future__ import annotations
@@ -15,14 +21,29 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, minimize
 from scipy.special import log_softmax, softmax
+from scipy.stats import spearmanr
 
+from .config import PRIOR_SOLVERS
 from .errors import JobError
 
-__all__ = ["P_GROUPS", "InconsistentPriorError", "calibrate_temperature", "estimate_prior", "load_prior", "p_groups"]
+__all__ = [
+    "P_GROUPS",
+    "REFERENCE_ITERATIONS",
+    "InconsistentPriorError",
+    "calibrate_temperature",
+    "estimate_prior",
+    "load_prior",
+    "p_groups",
+    "reference_lr",
+    "reference_temperature",
+    "solver_agreement",
+]
 
 logger = logging.getLogger(__name__)
 
 P_GROUPS = ("P-Many", "P-Medium", "P-Few")
+REFERENCE_ITERATIONS = 1000  # GLA's released estimator
+_REFERENCE_TOLERANCE = 1e-3  # confidence within 0.1 percentage points of the accuracy
 
 
 class InconsistentPriorError(JobError, ValueError):
@@ -72,15 +93,79 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[
     return float(np.exp(brentq(gap, lo, hi, xtol=1e-10)))
 
 
+def reference_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float, float] = (0.1, 10.0)) -> float:
+    """GLA's temperature search: bisect T until the mean max softmax(z / T) is within 0.1
+    points of the accuracy, widening the bounds by 1.1 while they do not bracket it."""
+    z = np.asarray(logits, dtype=np.float64)
+    accuracy = float((z.argmax(axis=1) == labels).mean())
+
+    def gap(t: float) -> float:
+        return float(softmax(z / t, axis=1).max(axis=1).mean()) - accuracy
+
+    lo, hi = bounds
+    for _ in range(200):  # confidence falls with T: a positive gap at hi needs a larger hi
+        if gap(lo) < 0:
+            lo /= 1.1
+        elif gap(hi) > 0:
+            hi *= 1.1
+        else:
+            break
+    t = (lo + hi) / 2
+    for _ in range(200):
+        t = (lo + hi) / 2
+        value = gap(t)
+        if abs(value) <= _REFERENCE_TOLERANCE:
+            break
+        lo, hi = (t, hi) if value > 0 else (lo, t)
+    return t
+
+
+def reference_lr(n: int, c: int) -> float:
+    """The released estimator's learning rate for `n` labelled images of `c` classes."""
+    return 1e-5 * (n / c) / 50
+
+
+def _primal_dual(z: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, float]:
+    """q minimising mean CE(z - log q, y) s.t. q >= 0, sum q = 1, by simultaneous gradient
+    descent on q and ascent on the multipliers of the Lagrangian, as GLA's released code."""
+    n, c = z.shape
+    frequency = np.bincount(labels, minlength=c) / n
+    lr = reference_lr(n, c)
+    q = np.full(c, 1.0 / c)
+    equality, inequality = 0.0, np.zeros(c)  # multipliers of sum q - 1 = 0 and -q <= 0
+    shifted = np.empty_like(z)
+    for _ in range(REFERENCE_ITERATIONS):
+        safe = np.maximum(q, 1e-12)
+        np.subtract(z, np.log(safe), out=shifted)
+        shifted -= shifted.max(axis=1, keepdims=True)
+        np.exp(shifted, out=shifted)
+        mean_p = (shifted / shifted.sum(axis=1, keepdims=True)).mean(axis=0)
+        gradient = (frequency - mean_p) / safe + equality - inequality  # d Lagrangian / d q
+        violation = q.sum() - 1.0
+        equality, inequality = equality + lr * violation, np.maximum(0.0, inequality + lr * -q)
+        q = q - lr * gradient
+    q = np.maximum(q, 1e-12)
+    return q / q.sum(), lr
+
+
 def estimate_prior(
-    logits: np.ndarray, labels: np.ndarray, calibrate: bool = True, tol: float = 1e-9
+    logits: np.ndarray, labels: np.ndarray, calibrate: bool = True, tol: float = 1e-9, solver: str = "exact"
 ) -> tuple[np.ndarray, dict]:
     """Estimate q (C,) from zero-shot `logits` (N, C) and `labels` (N,) of a balanced split.
 
-    Returns q and `{"temperature", "loss", "iterations", "gradient_norm"}`; raises if the
-    optimiser does not converge.
+    Returns q and `{"solver", "temperature", "loss", "iterations", ...}`; the exact solver
+    raises if the optimiser does not converge.
     """
     labels = np.asarray(labels, dtype=np.int64)
+    if solver == "reference":
+        temperature = reference_temperature(logits, labels) if calibrate else 1.0
+        z = np.asarray(logits, dtype=np.float64) / temperature
+        prior, lr = _primal_dual(z, labels)
+        loss = float(-log_softmax(z - np.log(prior), axis=1)[np.arange(len(labels)), labels].mean())
+        info = {"solver": solver, "temperature": temperature, "loss": loss, "iterations": REFERENCE_ITERATIONS}
+        return prior, info | {"lr": lr}
+    if solver != "exact":
+        raise ValueError(f"prior.solver: {solver!r} is not one of {list(PRIOR_SOLVERS)}")
     temperature = calibrate_temperature(logits, labels) if calibrate else 1.0
     z = np.asarray(logits, dtype=np.float64) / temperature
     n, c = z.shape
@@ -101,6 +186,7 @@ def estimate_prior(
         raise RuntimeError(f"prior estimate did not converge: {result.message} (gradient {gradient_norm:.2e})")
     prior = softmax(result.x)
     info = {
+        "solver": solver,
         "temperature": temperature,
         "loss": float(result.fun),
         "iterations": int(result.nit),
@@ -126,3 +212,10 @@ def p_groups(prior: np.ndarray, many_fraction: float = 1 / 3, few_fraction: floa
     groups[order[n_many:n_not_few]] = P_GROUPS[1]
     groups[order[n_not_few:]] = P_GROUPS[2]
     return groups.astype(str)
+
+
+def solver_agreement(exact: np.ndarray, reference: np.ndarray, many_fraction: float, few_fraction: float) -> dict:
+    """How far the two solvers' priors agree: Spearman correlation, and the share of classes
+    that fall in the same P-group."""
+    same = p_groups(exact, many_fraction, few_fraction) == p_groups(reference, many_fraction, few_fraction)
+    return {"spearman": float(spearmanr(exact, reference).statistic), "p_group_agreement": float(same.mean())}

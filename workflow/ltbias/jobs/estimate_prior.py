@@ -10,7 +10,8 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from .. import caches, config, files
-from ..prior import estimate_prior
+from ..config import PRIOR_SOLVERS
+from ..prior import estimate_prior, solver_agreement
 from . import context
 
 __all__ = ["Settings", "run"]
@@ -35,13 +36,22 @@ def run(
     """Write the estimated prior (`label, class_name, prior`) from the zero-shot val logits,
     and its fit info.
 
-    With the toy world's `pretrain_counts.csv` (the one file of `true_counts`) the info adds
-    the Spearman correlation of the estimate with the true pretraining counts.
+    Both solvers run (`prior.solver` picks the one written); the info reports their
+    agreement (`prior.solver_agreement`). With the toy world's `pretrain_counts.csv` (the
+    one file of `true_counts`) the info adds the Spearman correlation of the estimate with
+    the true pretraining counts.
     """
     context.start(log)
     class_table = pd.read_csv(classes)
     logits, labels = caches.load_logits(zeroshot, val, len(class_table))
-    estimate, fit = estimate_prior(logits, labels, calibrate=settings.prior.calibrate)
+    cfg = settings.prior
+    estimates = {
+        solver: estimate_prior(logits, labels, calibrate=cfg.calibrate, solver=solver) for solver in PRIOR_SOLVERS
+    }
+    estimate, fit = estimates[cfg.solver]
+    fit["solvers"] = solver_agreement(
+        estimates["exact"][0], estimates["reference"][0], cfg.many_fraction, cfg.few_fraction
+    )
     fit["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
     for counts_csv in true_counts:
         counts = pd.read_csv(counts_csv)["count"].to_numpy()
