@@ -98,7 +98,7 @@ def test_both_solvers_reach_the_same_prior_where_the_reference_converges():
     true = np.array([0.7, 0.3])
     labels = np.repeat([0, 1], 20_000)
     logits = rng.normal(size=(40_000, 2)) + 1.5 * np.eye(2)[labels] + np.log(true)
-    exact, info = prior.estimate_prior(logits, labels, calibrate=False)
+    exact, _ = prior.estimate_prior(logits, labels, calibrate=False)
     reference, reference_info = prior.estimate_prior(logits, labels, calibrate=False, solver="reference")
     assert reference_info["iterations"] == 1000 and reference_info["lr"] == pytest.approx(0.004)
     assert reference == pytest.approx(exact, abs=3e-3) and exact == pytest.approx(true, abs=0.02)
