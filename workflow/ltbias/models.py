@@ -274,7 +274,7 @@ class ZeroShotClassifier(nn.Module):
         super().__init__()
         self.visual = clip.visual
         self.register_buffer("text", text_features(clip, model, class_names, template))  # (E, C)
-        self.logit_scale = float(clip.logit_scale.exp())
+        self.logit_scale = float(clip.logit_scale.detach().exp())
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.logit_scale * F.normalize(self.visual(images), dim=-1) @ self.text
