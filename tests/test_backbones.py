@@ -103,3 +103,45 @@ def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(t
     assert kept and not changed & set(kept)  # layer norms, embeddings and the scale keep their values
     plain = backbones.load_clip("ViT-B-16", tmp_path / "clip.pt")
     assert all(torch.equal(v, original[n]) for n, v in plain.state_dict().items())
+
+
+def _toy_state(seed=3):
+    torch.manual_seed(seed)
+    return backbones.random_clip(TOY_MODEL).state_dict()
+
+
+@pytest.mark.parametrize(
+    ("name", "wrap"),
+    [
+        ("state_dict.pt", lambda sd: sd),
+        ("checkpoint.pt", lambda sd: {"epoch": 3, "state_dict": sd}),
+        ("ddp_checkpoint.pt", lambda sd: {"epoch": 3, "state_dict": {f"module.{k}": v for k, v in sd.items()}}),
+        ("open_clip_pytorch_model.bin", lambda sd: sd),
+        ("open_clip_model.safetensors", None),
+    ],
+)
+def test_weights_files_in_the_formats_users_have(tmp_path, name, wrap):
+    state = _toy_state()
+    path = tmp_path / name
+    if wrap is None:
+        from safetensors.torch import save_file
+
+        save_file({k: v.contiguous() for k, v in state.items()}, path)
+    else:
+        torch.save(wrap(state), path)
+    loaded = backbones.load_clip(TOY_MODEL, path).state_dict()
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
+
+
+def test_weights_of_another_architecture_name_the_first_wrong_keys(tmp_path):
+    state = _toy_state()
+    first = next(iter(state))
+    del state[first]
+    state["visual.extra.weight"] = torch.zeros(2)
+    state["text_projection"] = torch.zeros(3, 3)
+    torch.save(state, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match=r"other\.pt: not weights of ltbias-toy-vit") as error:
+        backbones.load_clip(TOY_MODEL, tmp_path / "other.pt")
+    message = str(error.value)
+    assert f"1 missing keys, first {first}" in message and "1 unexpected keys, first visual.extra.weight" in message
+    assert "first text_projection (3, 3) (expected" in message

@@ -98,6 +98,10 @@ def load_clip(
 ) -> torch.nn.Module:
     """Build `model` and load its weights from a local file; never falls back to random init.
 
+    The file is what open_clip loads (strictly): a state dict, a training checkpoint with a
+    `state_dict` (a `module.` prefix is removed), or a Hugging Face snapshot's
+    `open_clip_pytorch_model.bin` or `.safetensors`. Weights of another architecture raise
+    an error naming the first missing, unexpected and mis-shaped keys.
     `require_pretrained=True` turns open_clip's "initialized randomly" warning into an error:
     the authors' code silently fine-tuned a random OpenCLIP (method.md §9.1). With
     `fp16_weights` the weights that the reference code builds in fp16 (open_clip's
@@ -108,17 +112,33 @@ def load_clip(
     if not weights_file.is_file():
         raise FileNotFoundError(f"backbone weights {weights_file} not found")
     force = {k: v for k, v in (preprocess or {}).items() if k in _PREPROCESS_KEYS}
-    clip = open_clip.create_model(
-        model,
-        pretrained=str(weights_file),
-        require_pretrained=True,
-        force_preprocess_cfg=force or None,
-    )
+    try:
+        clip = open_clip.create_model(
+            model,
+            pretrained=str(weights_file),
+            require_pretrained=True,
+            force_preprocess_cfg=force or None,
+        )
+    except (AssertionError, RuntimeError, KeyError) as err:  # open_clip's resize asserts, torch's strict load
+        raise ValueError(f"{weights_file}: not weights of {model}: {_mismatch(model, weights_file)}") from err
     if fp16_weights:
         open_clip.convert_weights_to_lp(clip, torch.float16)
         clip.float()
     clip.eval()
     return clip
+
+
+def _mismatch(model: str, weights_file: Path) -> str:
+    """The first missing, unexpected and mis-shaped keys of the file against `model`'s."""
+    expected = {k: tuple(v.shape) for k, v in random_clip(model).state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in load_state_dict(str(weights_file)).items()}
+    missing = [k for k in expected if k not in found]
+    unexpected = [k for k in found if k not in expected]
+    shapes = [f"{k} {found[k]} (expected {expected[k]})" for k in expected if k in found and found[k] != expected[k]]
+    parts = [f"{len(missing)} missing keys, first {missing[0]}" if missing else "",
+             f"{len(unexpected)} unexpected keys, first {unexpected[0]}" if unexpected else "",
+             f"{len(shapes)} keys of another shape, first {shapes[0]}" if shapes else ""]  # fmt: skip
+    return "; ".join(p for p in parts if p) or "open_clip could not load it"
 
 
 def random_clip(model: str) -> torch.nn.Module:
