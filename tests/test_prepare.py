@@ -33,6 +33,8 @@ def test_folder_splits_draw_val_from_the_train_pool_and_test_from_val(tmp_path):
     assert not set(frames["val"]["path"]) & set(frames["train"]["path"])
     assert frames["test"]["path"].str.startswith("val/").all() and len(frames["test"]) == 9
     assert report["splits"]["test"]["num_images"] == 9
+    assert report["splits"]["test"]["groups"] == report["splits"]["train"]["groups"]  # D-groups of the train counts
+    assert report["splits"]["train"]["groups"] == {"D-Many": 0, "D-Medium": 0, "D-Few": 3}
     again, _, _ = prepare.prepare_splits(_dataset(tmp_path, class_names=str(tmp_path / "names.txt")))
     assert again["train"].equals(frames["train"])  # seeded
 

@@ -138,10 +138,12 @@ def reindex_inat(frame: pd.DataFrame, id_to_label: dict[int, int], where: str) -
     return frame.assign(label=frame["label"].map(id_to_label).astype(np.int64))
 
 
-def split_stats(frame: pd.DataFrame, num_classes: int | None = None) -> dict:
-    """`num_classes, num_images, min_count, max_count, groups` of a split (groups by count)."""
+def split_stats(frame: pd.DataFrame, num_classes: int | None = None, class_groups: np.ndarray | None = None) -> dict:
+    """`num_classes, num_images, min_count, max_count, groups` of a split: `groups` counts
+    the classes of each D-group, given by `class_groups` (from the train counts) or else by
+    the split's own counts."""
     counts = np.bincount(frame["label"].to_numpy(), minlength=num_classes or 0)
-    groups = d_groups(counts)
+    groups = d_groups(counts) if class_groups is None else np.asarray(class_groups)
     return {
         "num_classes": len(counts),
         "num_images": int(counts.sum()),

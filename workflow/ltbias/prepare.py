@@ -108,7 +108,7 @@ def prepare_splits(
             checked[split] = validate.decode_check(root, frame["path"].tolist(), split_where[split], sample, threads)
     classes = splits.class_table(names, frames["train"]["label"].to_numpy())
     report = {
-        "splits": {s: lists.split_stats(f, len(names)) for s, f in frames.items()},
+        "splits": {s: lists.split_stats(f, len(names), classes["d_group"].to_numpy()) for s, f in frames.items()},
         "duplicates": duplicates,
         "decoded": checked,
     }
