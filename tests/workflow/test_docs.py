@@ -1,0 +1,35 @@
+"""The documentation of results/ is checked against what the rules declare."""
+
+import re
+
+import yaml
+
+from helpers import REPO
+from smk import copy_checkout, snakemake
+
+MICRO = "tests/config/micro.yaml"
+
+
+def test_results_readme_lists_every_output_the_rules_declare(tmp_path):
+    checkout = copy_checkout(tmp_path / "ltbias")
+    plan = snakemake(checkout, "all", "table3", "--configfile", MICRO, "--dry-run", "--forceall")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    micro = yaml.safe_load((REPO / MICRO).read_text())
+    names = {d: "{dataset}" for d in micro["datasets"]} | {b: "{backbone}" for b in micro["backbones"]}
+    outputs = {
+        path
+        for line in re.findall(r"^\s+output: (.*)$", plan.stdout + plan.stderr, flags=re.MULTILINE)
+        for path in line.split(", ")
+        if path.startswith("results/")
+    }
+    assert len(outputs) > 40
+    readme = (REPO / "results" / "README.md").read_text()
+    missing = []
+    for path in sorted(outputs):
+        parts = [names.get(p, p) for p in path.removeprefix("results/").split("/")]
+        stem, dot, extension = parts[-1].partition(".")
+        folder, name = "/".join(parts[:-1]) + "/", names.get(stem, stem) + dot + extension  # prior/{backbone}.csv
+        shown = name in readme or f"{stem}." in readme  # table9.csv is listed as table9.{csv,md,tex}
+        if not (shown and (folder in readme or parts[-2] + "/" in readme)):
+            missing.append(path)
+    assert not missing, f"results/README.md does not list {missing}"
