@@ -82,7 +82,7 @@ def test_cpu_decoding_is_the_default_and_gpu_decoding_needs_a_gpu():
     with pytest.raises(ValueError, match=r"finetune\.decode: 'gpu' decodes JPEGs on a CUDA device, but this job"):
         jpeg.check_decode("gpu", CPU, "finetune.decode")
     jpeg.check_decode("cpu", CPU, "finetune.decode")
-    with pytest.raises(ValueError, match="decode: 'nvjpeg' is not 'cpu' or 'gpu'"):
+    with pytest.raises(ValueError, match=r"decode: 'nvjpeg' is not one of \['cpu', 'gpu'\]"):
         EvalConfig(decode="nvjpeg")
 
 
