@@ -35,3 +35,17 @@ def test_results_readme_lists_every_output_the_rules_declare(tmp_path):
         if not (shown and (folder in readme or parts[-2] + "/" in readme)):
             missing.append(path)
     assert not missing, f"results/README.md does not list {missing}"
+
+
+def test_list_changes_params_still_lists_unchanged_jobs_as_the_readme_warns(tmp_path):
+    """Snakemake's `--list-changes params` lists outputs of unchanged jobs; `-n` is right.
+    When this test fails, Snakemake fixed it: say so in the README's "What reruns"."""
+    checkout = copy_checkout(tmp_path / "ltbias")
+    target = "results/backbones/toy_a/backbone.json"
+    ran = snakemake(checkout, target, "--configfile", MICRO)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    plan = snakemake(checkout, target, "--configfile", MICRO, "--dry-run")
+    assert "Nothing to be done" in plan.stdout + plan.stderr
+    listed = snakemake(checkout, target, "--configfile", MICRO, "--list-changes", "params")
+    assert target in listed.stdout
+    assert "--list-changes params" in (REPO / "README.md").read_text()
