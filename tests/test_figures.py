@@ -31,3 +31,12 @@ def test_cost_figure_takes_an_interval_that_misses_its_estimate(tmp_path):
     )
     figures.accuracy_vs_cost(subsets, ["A", "A + B"], tmp_path / "cost.svg")
     assert (tmp_path / "cost.svg").read_text().startswith("<?xml")
+
+
+def test_labels_of_points_at_one_cost_are_stacked_apart_in_accuracy_order():
+    from ltbias.figures import _label_rises
+
+    x = pd.Series([3.8, 3.8, 7.6, 3.8])
+    y = pd.Series([60.1, 62.9, 70.0, 63.6])
+    rises = _label_rises(x, y)
+    assert rises == [-10.0, 0.0, 0.0, 10.0]  # the three single members, lowest to highest

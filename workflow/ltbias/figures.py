@@ -95,6 +95,17 @@ def dxp_gain_heatmap(gain: pd.DataFrame, title: str, path: str | os.PathLike) ->
     _save(fig, path)
 
 
+def _label_rises(x: pd.Series, y: pd.Series, step: float = 10.0) -> list[float]:
+    """Vertical offsets (points) of the labels of points that share an x: stacked `step`
+    apart in the order of their y, centred on them, so that no two labels overlap."""
+    rises = [0.0] * len(x)
+    for _, group in pd.DataFrame({"x": x.to_numpy(), "y": y.to_numpy()}).groupby(x.round(6).to_numpy()):
+        order = group.sort_values("y").index
+        for k, position in enumerate(order):
+            rises[position] = step * (k - (len(order) - 1) / 2)
+    return rises
+
+
 def accuracy_vs_cost(subsets: pd.DataFrame, labels: Sequence[str], path: str | os.PathLike) -> None:
     """Accuracy (with its interval) against FLOPs per image, one point per subset labelled
     with `labels`, the accuracy-cost frontier as a line; `subsets` as `tradeoff.tradeoff`
@@ -105,8 +116,8 @@ def accuracy_vs_cost(subsets: pd.DataFrame, labels: Sequence[str], path: str | o
     ax.errorbar(flops, accuracy, yerr=err, fmt="o", capsize=3, color="tab:blue", label="subset (95 % interval)")
     frontier = subsets[subsets["frontier"]].sort_values("mflops_per_image")
     ax.plot(frontier["mflops_per_image"], frontier["all"], color="tab:orange", lw=1.2, label="frontier")
-    for x, y, label in zip(flops, accuracy, labels, strict=True):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    for x, y, label, rise in zip(flops, accuracy, labels, _label_rises(flops, accuracy), strict=True):
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, rise), fontsize=8, va="center")
     ax.set_xlabel("MFLOPs per test image (members run one after another)")
     ax.set_ylabel("test accuracy, all classes (%)")
     ax.legend(frameon=False)
