@@ -52,10 +52,6 @@ def _check_blocks(config: dict) -> None:
     from_dict(EvalConfig, config["evaluation"], "evaluation")
     from_dict(PriorConfig, config["prior"], "prior")
     from_dict(EnsembleConfig, config["ensemble"], "ensemble")
-    for name in _used_backbones(config):
-        backbone = config["backbones"][name]
-        described = {"key": name} | {k: backbone.get(k) for k in ("model", "weights", "preprocess")}
-        from_dict(Backbone, described, f"backbones.{name}")
 
 
 def _check_dataset(config: dict, name: str, dataset: dict) -> None:
@@ -84,6 +80,9 @@ def _check_backbones(config: dict) -> None:
     """A backbone's finetune block overrides the global one: same keys, same types."""
     schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["finetune"]
     validator = jsonschema.Draft202012Validator(schema)
+    for name in _used_backbones(config):
+        described = {"key": name} | {k: config["backbones"][name].get(k) for k in ("model", "weights", "preprocess")}
+        from_dict(Backbone, described, f"backbones.{name}")
     for name, backbone in config["backbones"].items():
         error = jsonschema.exceptions.best_match(validator.iter_errors(backbone["finetune"]))
         if error is not None:

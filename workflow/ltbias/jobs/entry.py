@@ -14,9 +14,9 @@ from .. import config
 
 __all__ = ["UNREAD_INPUTS", "call", "load"]
 
-# inputs that exist only so that a change reruns the job: its code and a rendered dataset
-# root, which the job reads through its `root` param
-UNREAD_INPUTS = ("code", "raw")
+# inputs that exist only so that a change reruns the job: its code, a rendered dataset root
+# (read through the `root` param) and a list's local file (read through its settings' source)
+UNREAD_INPUTS = ("code", "raw", "local")
 # what the job may take besides its files and params, from Snakemake's threads and resources
 _RUNTIME = ("log", "threads", "attempt", "gpus")
 
