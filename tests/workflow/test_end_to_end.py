@@ -20,9 +20,9 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     assert uniform["subset"].tolist() == [
         "toy_a", "toy_b", "toy_c", "toy_a+toy_b", "toy_a+toy_c", "toy_b+toy_c", "toy_a+toy_b+toy_c"
     ]  # fmt: skip
-    variants = {"uniform": 14, "fitted": 8, "debiased": 14, "gla": 14, "zero-shot": 3}  # two protocols
-    assert metrics.groupby("variant").size().to_dict() == variants
-    assert metrics.groupby("protocol").size().to_dict() == {"single": 28, "tte": 25}
+    variants = {"uniform": 14, "fitted": 8, "debiased": 14, "prior_subtracted": 14, "gla": 14, "zero-shot": 3}
+    assert metrics.groupby("variant").size().to_dict() == variants  # two protocols
+    assert metrics.groupby("protocol").size().to_dict() == {"single": 35, "tte": 32}
     assert metrics[["all", "d_many", "d_medium", "d_few", "all_lo", "all_hi"]].notna().all().all()
     assert ((metrics["all_lo"] <= metrics["all"]) & (metrics["all"] <= metrics["all_hi"])).all()
     comparisons = pd.read_csv(results / "ensembles" / "comparisons.csv")
@@ -33,11 +33,12 @@ def test_micro_run_writes_tables_and_figures(micro_run):
     assert set(classes["d_group"]) == {"D-Many", "D-Medium", "D-Few"}
     assert len(list((results / "ensembles" / "dxp").glob("*.csv"))) == 7
     table8 = pd.read_csv(results / "tables" / "table8.csv")
-    assert len(table8) == 25 and set(table8["P(c)"]) == {"uniform", "fitted on val", "prior-debiased", "GLA post-hoc"}
+    labels = {"uniform", "fitted on val", "prior-debiased", "prior-subtracted", "GLA post-hoc"}
+    assert len(table8) == 32 and set(table8["P(c)"]) == labels
     zeroshot = pd.read_csv(results / "tables" / "zeroshot.csv")
     assert zeroshot["Model"].tolist() == ["zero-shot", "fine-tuned (LIFT)"] * 3
     zs = metrics[metrics["variant"] == "zero-shot"].set_index("subset")
-    assert len(pd.read_csv(results / "tables" / "table8_tte.csv")) == 25
+    assert len(pd.read_csv(results / "tables" / "table8_tte.csv")) == 32
     table6 = pd.read_csv(results / "tables" / "table6.csv")["Method"].tolist()
     assert "Ours (reproduced, five-crop TTE)" in table6 and "Ours (reproduced)" in table6
     assert zeroshot["All"].iloc[0] == round(zs.loc["toy_a", "all"], 2)

@@ -47,8 +47,13 @@ def test_vit_b16_from_a_local_checkpoint_on_a_folder_dataset(tmp_path):
     assert checkpoint["state"]["head"]["weight"].shape == (4, 768)
     metrics = pd.read_csv(checkout / "results/tiny/ensembles/metrics.csv")
     single = metrics[metrics["protocol"] == "single"]
-    assert single["variant"].tolist() == ["uniform", "debiased", "gla", "zero-shot"]
-    assert metrics[metrics["protocol"] == "tte"]["variant"].tolist() == ["uniform", "debiased", "gla"]
+    assert single["variant"].tolist() == ["uniform", "debiased", "prior_subtracted", "gla", "zero-shot"]
+    assert metrics[metrics["protocol"] == "tte"]["variant"].tolist() == [
+        "uniform",
+        "debiased",
+        "prior_subtracted",
+        "gla",
+    ]
     table6 = pd.read_csv(checkout / "results/tiny/tables/table6.csv")
     assert table6["Method"].tolist() == [
         "LIFT (reproduced)", "Ours (reproduced)", "LIFT (reproduced, five-crop TTE)", "Ours (reproduced, five-crop TTE)"

@@ -21,6 +21,7 @@ from .config import LIST_FORMATS
 from .splits import D_GROUPS, d_groups
 
 __all__ = [
+    "LIST_SUFFIX",
     "inat_class_names",
     "read_class_names",
     "read_classes",
@@ -28,6 +29,8 @@ __all__ = [
     "reindex_inat",
     "split_stats",
 ]
+
+LIST_SUFFIX = "_list"  # a staged list is the job input `<key>_list` (train_list, ..., classnames_list)
 
 
 _LABEL = re.compile(r"[0-9]+")  # ASCII digits only: no sign, no "²"

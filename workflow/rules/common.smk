@@ -18,8 +18,8 @@ from ltbias.config import (
     weights_kind,
 )
 from ltbias.importgraph import module_closure
-from ltbias.jobs.make_splits import LIST_SUFFIX
 from ltbias.lineage import missing_intermediates
+from ltbias.lists import LIST_SUFFIX
 from ltbias.log import clear_fatal
 from ltbias.tables import FORMATS as TABLE_FORMATS
 

@@ -7,11 +7,10 @@ import os
 from dataclasses import dataclass
 
 from .. import config, files, prepare, splits
+from ..lists import LIST_SUFFIX
 from . import context
 
-__all__ = ["LIST_SUFFIX", "Settings", "run"]
-
-LIST_SUFFIX = "_list"  # a staged list is the input `<key>_list` (train_list, ..., classnames_list)
+__all__ = ["Settings", "run"]
 
 
 @dataclass(frozen=True)
