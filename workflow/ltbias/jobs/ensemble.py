@@ -129,18 +129,14 @@ def run(
     log: str | os.PathLike | None = None,
     threads: int = 1,
 ) -> None:
-    """Evaluate every subset from the members' cached logits (one file per backbone, in
-    `settings.backbones` order, as are `test_tte_logits`, `zeroshot_logits` (test),
-    `zeroshot_tte_logits`, `knn_logits`, `priors` and the optional `true_counts`).
+    """Evaluate every subset from the members' cached logits (the lists hold one file per
+    backbone, in `settings.backbones` order; `true_counts` may be empty).
 
-    Rows: every subset under each variant of `ltbias.variants`, and one `zero-shot` row per
-    backbone (single crop), under both protocols (`single`, `tte`); the adjustments are
-    fitted once, on the single-crop val logits, or cross-fitted on the single-crop test
-    logits when val overlaps `train` (its `fitted_on` column says which). Writes `metrics`
-    (intervals beside every accuracy), `comparisons` (see `intervals.with_intervals`), `adjustments` (fitted weights
-    and lambdas), `per_class`, one D x P table per subset into `dxp`, and the kNN probe of
-    each backbone as `knn` (P-groups by its own prior). `threads` evaluate blocks of test
-    rows in parallel.
+    Rows: every subset under each variant of `ltbias.variants` and one `zero-shot` row per
+    backbone, under both protocols; fitted values come from val, or are cross-fitted on test
+    when val overlaps `train` (`ltbias.fitting`). Writes `metrics` with intervals,
+    `comparisons` (`intervals.with_intervals`), `adjustments`, `per_class`, one D x P table
+    per subset into `dxp`, and each backbone's kNN probe as `knn`.
     """
     context.start(log)
     backbones = list(settings.backbones)
