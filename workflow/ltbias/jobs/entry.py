@@ -39,7 +39,7 @@ def call(
     """Run `job.run` with every named input (less `UNREAD_INPUTS`), output and param.
 
     `params["settings"]` (a dict) becomes `job.Settings`, with `params["untracked"].settings`
-    (settings Snakemake must not compare, so kept out of its params) merged beneath it;
+    (settings Snakemake must not compare, so kept out of its params) merged into it;
     `params["job"]` names the module and is not passed. A name used twice is an error.
     """
     params = dict(params)
