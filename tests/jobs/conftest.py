@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ltbias import caches, splits
+from ltbias.jobs import ensemble, entry
 
 BACKBONES = ("a", "b")
 
@@ -37,3 +39,38 @@ def evaluated(tmp_path: Path) -> dict[str, Path | list]:
     for path in paths["priors"]:
         classes[["label", "class_name"]].assign(prior=rng.dirichlet(np.ones(6))).to_csv(path, index=False)
     return paths
+
+
+@pytest.fixture
+def run_ensemble(evaluated: dict) -> Callable[..., dict[str, Path]]:
+    """The ensemble job on `evaluated`'s caches, as a function of its output folder that
+    returns the output paths (the zero-shot caches: the kNN votes, and val's for TTE: any
+    caches of the test split will do)."""
+
+    def run(out: Path, resamples: int = 200) -> dict[str, Path]:
+        settings = {
+            "backbones": evaluated["backbones"],
+            "lift_backbone": "a",
+            "prior": {"many_fraction": 0.5, "few_fraction": 0.5},
+            "ensemble": {"bootstrap_resamples": resamples},
+        }
+        inputs = {
+            "test_logits": evaluated["logits"],
+            "test_tte_logits": evaluated["logits"],
+            "val_logits": evaluated["val_logits"],
+            "zeroshot_logits": evaluated["knn"],
+            "zeroshot_tte_logits": evaluated["val_logits"],
+            "knn_logits": evaluated["knn"],
+            "priors": evaluated["priors"],
+            "true_counts": [],
+            "train": evaluated["train"],
+            "test": evaluated["test"],
+            "val": evaluated["test"],
+            "classes": evaluated["classes"],
+        }
+        names = ("metrics.csv", "comparisons.csv", "adjustments.json", "per_class.csv", "dxp", "knn.csv")
+        outputs = {name.split(".")[0]: out / name for name in names}
+        entry.call(ensemble, inputs=inputs, outputs=outputs, params={"settings": settings})
+        return outputs
+
+    return run

@@ -6,37 +6,10 @@ import pandas as pd
 import pytest
 
 from ltbias import caches, tables
-from ltbias.jobs import ensemble, entry
 
 
-def _run(evaluated, out):
-    settings = {
-        "backbones": evaluated["backbones"],
-        "lift_backbone": "a",
-        "prior": {"many_fraction": 0.5, "few_fraction": 0.5},
-        "ensemble": {"bootstrap_resamples": 200},
-    }
-    inputs = {
-        "test_logits": evaluated["logits"],
-        "test_tte_logits": evaluated["logits"],
-        "val_logits": evaluated["val_logits"],
-        "zeroshot_logits": evaluated["knn"],  # any cache of the test split will do
-        "zeroshot_tte_logits": evaluated["val_logits"],
-        "knn_logits": evaluated["knn"],
-        "priors": evaluated["priors"],
-        "true_counts": [],
-        "train": evaluated["train"],
-        "test": evaluated["test"],
-        "val": evaluated["test"],
-        "classes": evaluated["classes"],
-    }
-    names = ("metrics.csv", "comparisons.csv", "adjustments.json", "per_class.csv", "dxp", "knn.csv")
-    outputs = {name.split(".")[0]: out / name for name in names}
-    entry.call(ensemble, inputs=inputs, outputs=outputs, params={"settings": settings})
-
-
-def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_path):
-    _run(evaluated, tmp_path / "out")
+def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, run_ensemble, tmp_path):
+    run_ensemble(tmp_path / "out")
     metrics = pd.read_csv(tmp_path / "out" / "metrics.csv")
     assert metrics["protocol"].value_counts().to_dict() == {"single": 15, "tte": 13}
     tte = metrics[(metrics["protocol"] == "tte") & (metrics["variant"] == "gla")].set_index("subset")
@@ -69,7 +42,7 @@ def test_writes_every_subset_and_uses_the_configured_p_fractions(evaluated, tmp_
     assert knn["subset"].tolist() == ["a", "b"] and "ece" not in knn
 
 
-def test_a_damaged_member_cache_stops_the_job_naming_it(evaluated, tmp_path):
+def test_a_damaged_member_cache_stops_the_job_naming_it(evaluated, run_ensemble, tmp_path):
     path = evaluated["logits"][1]
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
@@ -77,17 +50,17 @@ def test_a_damaged_member_cache_stops_the_job_naming_it(evaluated, tmp_path):
     data[info.header_offset + info.compress_size // 2] ^= 1
     path.write_bytes(bytes(data))
     with pytest.raises(caches.InconsistentLogitsError, match=rf"{path}.* fails its CRC-32 check"):
-        _run(evaluated, tmp_path / "out")
+        run_ensemble(tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
 
-def test_a_val_split_drawn_from_train_is_never_fitted_on_the_test_halves_are(evaluated, tmp_path):
+def test_a_val_split_drawn_from_train_is_never_fitted_on_the_test_halves_are(evaluated, run_ensemble, tmp_path):
     from ltbias import fitting
 
     train = pd.read_csv(evaluated["train"])
     overlapping = pd.concat([train, pd.read_csv(evaluated["test"])])  # val (the test manifest) is inside train
     overlapping.to_csv(evaluated["train"], index=False)
-    _run(evaluated, tmp_path / "out")
+    run_ensemble(tmp_path / "out")
     recorded = json.loads((tmp_path / "out" / "adjustments.json").read_text())
     assert recorded["fitted_on"] == fitting.CROSS_FIT and recorded["fold_sizes"] == [12, 12]
     labels = pd.read_csv(evaluated["test"])["label"].to_numpy()

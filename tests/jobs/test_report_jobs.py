@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ltbias import caches
-from ltbias.jobs import ensemble, entry, figures, gla_tables
+from ltbias.jobs import entry, figures, gla_tables
 
 PRIOR = {"many_fraction": 0.5, "few_fraction": 0.5}
 
@@ -47,26 +47,8 @@ def test_table3s_gla_adds_the_zero_shot_logits_and_subtracts_the_log_prior(evalu
     assert pd.read_csv(outputs["table4_csv"])["Method"].tolist() == ["LA", "GLA-Train"]
 
 
-def test_the_figures_show_every_subset_and_the_frontier(evaluated, tmp_path):
-    out = tmp_path / "ensemble"
-    names = ("metrics.csv", "comparisons.csv", "adjustments.json", "per_class.csv", "dxp", "knn.csv")
-    inputs = {
-        "test_logits": evaluated["logits"],
-        "test_tte_logits": evaluated["logits"],
-        "val_logits": evaluated["val_logits"],
-        "zeroshot_logits": evaluated["knn"],
-        "zeroshot_tte_logits": evaluated["knn"],
-        "knn_logits": evaluated["knn"],
-        "priors": evaluated["priors"],
-        "true_counts": [],
-        "train": evaluated["train"],
-        "test": evaluated["test"],
-        "val": evaluated["test"],
-        "classes": evaluated["classes"],
-    }
-    settings = {"backbones": ["a", "b"], "lift_backbone": "a", "prior": PRIOR, "ensemble": {"bootstrap_resamples": 50}}
-    outputs = {name.split(".")[0]: out / name for name in names}
-    entry.call(ensemble, inputs=inputs, outputs=outputs, params={"settings": settings})
+def test_the_figures_show_every_subset_and_the_frontier(evaluated, run_ensemble, tmp_path):
+    outputs = run_ensemble(tmp_path / "ensemble", resamples=50)
     costs = []
     for backbone, flops in (("a", 1.0), ("b", 3.0)):
         costs.append(tmp_path / f"cost_{backbone}.json")
