@@ -20,3 +20,14 @@ def test_a_download_is_checked_against_its_sha256(tmp_path):
         fetch.fetch_file({"url": source.as_uri(), "sha256": "00"}, tmp_path / "staged", "k")
     digest = fetch.fetch_file({"url": source.as_uri()}, tmp_path / "staged", "k")
     assert (tmp_path / "staged").read_text() == "a.jpg 0\n" and len(digest) == 64
+
+
+@pytest.mark.parametrize("unpinned", ["none", "null"])
+def test_none_unpins_a_pinned_list(tmp_path, unpinned):
+    """`--config` passes `sha256: null` as the string 'null': both words unpin, nothing else."""
+    source = tmp_path / "mine.txt"
+    source.write_text("b.jpg 1\n")
+    fetch.fetch_file({"path": str(source), "sha256": unpinned}, tmp_path / "staged", "k")
+    assert (tmp_path / "staged").read_text() == "b.jpg 1\n"
+    with pytest.raises(fetch.ChecksumError):
+        fetch.fetch_file({"path": str(source), "sha256": "0" * 64}, tmp_path / "staged", "k")
