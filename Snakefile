@@ -31,3 +31,18 @@ rule all:
     default_target: True
     input:
         with_missing_intermediates(final_outputs()),
+
+
+# `snakemake stage`, where there is internet: fetch and print every file the run needs
+# from outside, so that the run itself needs no network (README: "Offline nodes").
+rule stage:
+    input:
+        unpack(stage_inputs),
+        code=job_code("stage"),
+    log:
+        "logs/stage.log",
+    localrule: True
+    conda:
+        "envs/py-cpu.yaml"
+    script:
+        "workflow/scripts/job.py"

@@ -163,8 +163,9 @@ def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike) -> None:
             reason = "open_clip returned no file"
         if not downloaded:
             raise FetchError(
-                f"cannot download the open_clip weights {model} / {tag} ({reason}). Without internet, set the "
-                f"backbone's `weights: {{file: <checkpoint>}}`, or place its state dict at {out_path}"
+                f"cannot download the open_clip weights {model} / {tag} ({reason}). Without internet, run "
+                f'`snakemake stage` with this config where there is internet (README: "Offline nodes"), '
+                f"or place the tag's state dict at {out_path}"
             )
         files.save_torch(out_path, load_state_dict(downloaded))
     logger.info("stored %s/%s as %s", model, tag, out_path)

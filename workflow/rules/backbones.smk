@@ -20,10 +20,11 @@ rule check_backbone:
         JOB_SCRIPT
 
 
+# Fetches are tracked by their settings only (code `ancient`): a file staged on another
+# machine, or before the library changed, is never fetched again (README: "Offline nodes").
 rule fetch_weights:
     input:
-        backbone="results/backbones/{backbone}/backbone.json",
-        code=job_code("fetch_weights"),
+        code=ancient(job_code("fetch_weights")),
     output:
         weights=f"{config['weights_dir']}/{{backbone}}.pt",
     log:
@@ -32,6 +33,8 @@ rule fetch_weights:
     localrule: True
     conda:
         "../../envs/torch.yaml"
+    params:
+        settings=fetch_settings,
     script:
         JOB_SCRIPT
 

@@ -173,6 +173,20 @@ def backbone_settings(wildcards):
     )
 
 
+def fetch_settings(wildcards):
+    """What decides a fetched tag's file: its model and tag (not the preprocessing)."""
+    cfg = backbone_cfg(wildcards.backbone)
+    return canonical(
+        {
+            "backbone": {
+                "key": wildcards.backbone,
+                "model": cfg["model"],
+                "weights": cfg["weights"],
+            }
+        }
+    )
+
+
 def weights_file(wildcards):
     """Fetched tags and local files are tracked by name only (`ancient`): a re-download or
     a copy never retrains. Toy weights are a workflow output like any other."""
@@ -183,6 +197,25 @@ def weights_file(wildcards):
     if kind == "file":
         return ancient(weights["file"])
     return f"results/backbones/{wildcards.backbone}/weights.pt"
+
+
+def stage_inputs(wildcards):
+    """What `snakemake stage` stages and prints: the weights of every backbone a dataset
+    uses that come from outside (fetched tags, local files) and every list."""
+    used = {b for dataset in DATASETS for b in dataset_backbones(dataset)}
+    outside = [
+        b
+        for b in BACKBONES
+        if b in used and weights_kind(backbone_cfg(b)["weights"]) != "toy"
+    ]
+    return {
+        "weights": [weights_file(SimpleNamespace(backbone=b)) for b in outside],
+        "lists": [
+            path
+            for dataset in DATASETS
+            for path in list_inputs(SimpleNamespace(dataset=dataset)).values()
+        ],
+    }
 
 
 def pretrain_settings(wildcards):

@@ -26,7 +26,7 @@ rule render_toy:
 rule fetch_list:
     input:
         local=local_list,
-        code=job_code("fetch_list"),
+        code=ancient(job_code("fetch_list")),  # as fetch_weights: a staged copy is kept
     output:
         staged="resources/lists/{dataset}/{name}",
     log:

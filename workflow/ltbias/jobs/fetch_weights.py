@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from .. import backbones, config
 from . import context
 
-__all__ = ["run"]
+__all__ = ["Settings", "run"]
 
 
-def run(*, backbone: str | os.PathLike, weights: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
-    """Store the state dict of the checked backbone's tag at `weights`."""
+@dataclass(frozen=True)
+class Settings:
+    backbone: config.Backbone  # its key, model and tag: nothing else decides the file
+
+
+def run(settings: Settings, *, weights: str | os.PathLike, log: str | os.PathLike | None = None) -> None:
+    """Check the tag against the model (activation included), then store its state dict at
+    `weights`."""
     context.start(log)
-    checked = config.read_backbone(backbone)
-    backbones.fetch_pretrained(checked.model, checked.weights["tag"], weights)
+    backbones.check_backbone(settings.backbone)
+    backbones.fetch_pretrained(settings.backbone.model, settings.backbone.weights["tag"], weights)
