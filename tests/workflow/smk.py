@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,10 +27,14 @@ def copy_checkout(target: Path) -> Path:
     return target
 
 
-def snakemake(checkout: Path, *args: str, cores: int = 2, profile: str = "none") -> subprocess.CompletedProcess:
-    """`snakemake` in `checkout` with the given arguments; never raises on failure."""
+def snakemake(
+    checkout: Path, *args: str, cores: int = 2, profile: str = "none", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`snakemake` in `checkout` with the given arguments (and `env` added to the
+    environment); never raises on failure."""
     command = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--workflow-profile", profile, *args]
-    return subprocess.run(command, cwd=checkout, capture_output=True, text=True, timeout=1800)
+    environment = os.environ | (env or {})
+    return subprocess.run(command, cwd=checkout, capture_output=True, text=True, timeout=1800, env=environment)
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> dict[str, int]:

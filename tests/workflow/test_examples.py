@@ -1,0 +1,173 @@
+"""The recipes of config/examples/, run end to end in one checkout as a user would run them
+one after the other, on small generated data at the paths the examples name.
+
+Each run's config extends the example unchanged and swaps only what a CPU cannot afford:
+the datasets use two toy backbones given as local files instead of the paper's three
+ViT-B/16, the example's own new backbone keeps its key, weights source and preprocessing
+but is the toy architecture (the ViT-B/16 path is test_real_architecture's), the split is
+sized for a few images per class, and training takes the micro config's settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from helpers import REPO
+from ltbias import backbones, files, toyworld
+from smk import copy_checkout, planned_jobs, planned_wildcards, snakemake
+
+TOY = "ltbias-toy-vit"
+SPLIT = {"max_count": 12, "min_count": 2, "val_per_class": 2}
+MICRO = yaml.safe_load((REPO / "tests/config/micro.yaml").read_text())
+SMALL = {
+    "backbones": {key: {"model": TOY, "weights": {"file": f"weights/{key}.pt"}} for key in ("toy_a", "toy_b")},
+    "finetune": MICRO["finetune"] | {"precision": "fp32"},
+    "evaluation": MICRO["evaluation"],
+    "compute": MICRO["compute"],
+}
+TAG_SEAM = {"PYTHONPATH": str(Path(__file__).parent / "toy_tag"), "LTBIAS_TOY_TAG": "dfn2b"}
+WORLD = toyworld.ToyWorld(colors=dict(list(toyworld.DEFAULT_COLORS.items())[:2]), patterns=("plain", "striped"))
+
+
+def write_config(checkout: Path, example: str, overrides: dict) -> str:
+    """`tests_<example>.yaml`: the example, extended by the small-world overrides."""
+    path = f"tests_{example}.yaml"
+    merged = {"extends": f"config/examples/{example}.yaml"} | overrides
+    merged["backbones"] = SMALL["backbones"] | overrides.get("backbones", {})
+    (checkout / path).write_text(yaml.safe_dump(merged, sort_keys=False))
+    return path
+
+
+def run_example(checkout: Path, example: str, overrides: dict, *args: str, env=None):
+    configfile = write_config(checkout, example, SMALL | overrides)
+    result = snakemake(checkout, *args, "--configfile", configfile, env=env)  # targets first
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def write_lists(root: Path) -> None:
+    """Images in class folders under `root`, and the lists of split_lists.yaml over them:
+    a long-tailed train list, a balanced val list from the rest, a test list."""
+    toyworld.write_raw_dataset(WORLD, root, {"train": 14, "val": 3})
+    folders = [line.split()[0] for line in (root / "classnames.txt").read_text().splitlines()]
+    train, val = [], []
+    for label, (folder, count) in enumerate(zip(folders, (12, 6, 3, 2), strict=True)):
+        images = sorted((root / "train" / folder).iterdir())
+        train += [f"train/{folder}/{p.name} {label}" for p in images[:count]]
+        val += [f"train/{folder}/{p.name} {label}" for p in images[count : count + 2]]
+    test = [f"val/{f}/{p.name} {i}" for i, f in enumerate(folders) for p in sorted((root / "val" / f).iterdir())]
+    for name, lines in (("train", train), ("val", val), ("test", test)):
+        (root / f"{name}.txt").write_text("\n".join(lines) + "\n")
+    names = [f"{label} {name}" for label, name in enumerate(WORLD.class_names)]
+    (root / "classnames.txt").write_text("\n".join(names) + "\n")
+
+
+def save_toy_weights(path: Path, seed: int) -> None:
+    torch.manual_seed(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(backbones.random_clip(TOY).state_dict(), path)
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    checkout = copy_checkout(tmp_path_factory.mktemp("examples") / "ltbias")
+    toyworld.write_raw_dataset(WORLD, checkout / "data/my_images", {"train": 14, "val": 3})
+    write_lists(checkout / "data/my_lists")
+    for seed, key in enumerate(("toy_a", "toy_b", "my_clip"), start=1):
+        save_toy_weights(checkout / f"weights/{key}.pt", seed)
+    return checkout
+
+
+def subsets(checkout: Path, dataset: str) -> set[str]:
+    return set(pd.read_csv(checkout / f"results/{dataset}/ensembles/metrics.csv")["subset"])
+
+
+def test_image_folder(checkout):
+    my_images = {"backbones": ["toy_a", "toy_b"], "split": SPLIT}
+    run_example(checkout, "image_folder", {"datasets": {"my_images": my_images}})
+    splits = {s: pd.read_csv(checkout / f"results/my_images/splits/{s}.csv") for s in ("train", "val", "test")}
+    assert splits["val"].groupby("label").size().tolist() == [2] * 4
+    assert not set(splits["val"]["path"]) & set(splits["train"]["path"])
+    assert splits["train"].groupby("label").size().max() == 12 and len(splits["test"]) == 12
+    assert subsets(checkout, "my_images") == {"toy_a", "toy_b", "toy_a+toy_b"}
+    assert (checkout / "results/my_images/tables/table6.md").is_file()
+
+
+def test_split_lists(checkout):
+    run_example(checkout, "split_lists", {"datasets": {"my_lists": {"backbones": ["toy_a", "toy_b"]}}})
+    for split in ("train", "val", "test"):
+        listed = [line.split()[0] for line in (checkout / f"data/my_lists/{split}.txt").read_text().splitlines()]
+        assert pd.read_csv(checkout / f"results/my_lists/splits/{split}.csv")["path"].tolist() == listed
+    assert (checkout / "results/my_lists/tables/table8.csv").is_file()
+
+
+def test_split_lists_without_val(checkout):
+    dataset = {"backbones": ["toy_a", "toy_b"], "split": {"val_per_class": 2}}
+    run_example(checkout, "split_lists_no_val", {"datasets": {"my_lists_no_val": dataset}})
+    train = pd.read_csv(checkout / "results/my_lists_no_val/splits/train.csv")
+    val = pd.read_csv(checkout / "results/my_lists_no_val/splits/val.csv")
+    assert set(val["path"]) <= set(train["path"]) and len(val) == 8  # drawn from train, 2 per class
+    metrics = pd.read_csv(checkout / "results/my_lists_no_val/ensembles/metrics.csv")
+    assert set(metrics["fitted_on"].dropna()) == {"test, 2-fold"}  # never on the val that overlaps train
+
+
+def test_local_backbone_runs_only_its_own_chain(checkout):
+    overrides = {
+        "datasets": {"my_images": {"backbones": ["toy_a", "toy_b", "my_clip"], "split": SPLIT}},
+        "backbones": {"my_clip": {"model": TOY}},
+    }
+    plan = run_example(checkout, "local_backbone", overrides, "-n")
+    chain = ("check_backbone", "zeroshot_logits", "estimate_prior", "finetune", "logits")
+    assert planned_jobs(plan) == dict.fromkeys(chain, 1) | {"ensemble": 1, "tables": 1, "figures": 1, "all": 1}
+    run_example(checkout, "local_backbone", overrides)
+    assert len(subsets(checkout, "my_images")) == 7
+
+
+def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
+    """`snakemake stage` fetches the tag (open_clip's own download, from a file:// URL) and a
+    dataset's lists given as URLs, and prints every file with its sha256; the run then
+    needs none of the sources. (The lists' dataset is planned, not run: its chain is the
+    split_lists test's.)"""
+    source = tmp_path / "dfn2b.pt"
+    save_toy_weights(source, 4)
+    lists = {}
+    for name in ("train", "test", "classnames"):
+        (tmp_path / f"{name}.txt").write_bytes((checkout / f"data/my_lists/{name}.txt").read_bytes())
+        lists[name] = {"url": (tmp_path / f"{name}.txt").as_uri(), "sha256": files.sha256(tmp_path / f"{name}.txt")}
+    online = {"source": "lists", "root": "data/my_lists", "lists": lists, "backbones": ["toy_a", "toy_b"]}
+    my_images = {"backbones": ["toy_a", "toy_b", "dfn"], "split": SPLIT}
+    overrides = {"datasets": {"my_images": my_images, "online": online}, "backbones": {"dfn": {"model": TOY}}}
+    env = TAG_SEAM | {"LTBIAS_TOY_TAG_URL": source.as_uri()}
+    staged = run_example(checkout, "open_clip_tag", overrides, "stage", "--cores", "1", env=env)
+    lines = [line.split("  ", 1) for line in staged.stdout.splitlines() if re.match("[0-9a-f]{64}  ", line)]
+    printed = {path: digest for digest, path in lines}
+    expected = [checkout / "resources/weights/dfn.pt", *(checkout / f"weights/toy_{k}.pt" for k in "ab")]
+    expected += [checkout / f"resources/lists/online/{name}" for name in lists]
+    assert sorted(printed) == sorted(str(path) for path in expected)
+    assert all(printed[str(path)] == files.sha256(path) for path in expected)
+    for path in tmp_path.iterdir():
+        if path.is_file():
+            os.remove(path)  # the run must not need any source again
+    elsewhere = copy_checkout(tmp_path / "elsewhere")  # staged files copied in, no metadata
+    for part in ("resources", "data", "weights"):
+        shutil.copytree(checkout / part, elsewhere / part)
+    for code in (elsewhere / "workflow/ltbias").rglob("*.py"):
+        code.touch()  # library code checked out after staging (job.py, every rule's script, reruns all)
+    (elsewhere / "tests_open_clip_tag.yaml").write_bytes((checkout / "tests_open_clip_tag.yaml").read_bytes())
+    plan = snakemake(elsewhere, "-n", "--configfile", "tests_open_clip_tag.yaml", env=env)
+    assert plan.returncode == 0 and planned_jobs(plan)["finetune"] == 5, plan.stderr[-3000:]
+    assert not {"fetch_weights", "fetch_list"} & set(planned_jobs(plan))
+    plan = run_example(checkout, "open_clip_tag", overrides, "-n", env=env)
+    assert "dataset=online" in planned_wildcards(plan, "make_splits")
+    assert not {"fetch_weights", "fetch_list"} & set(planned_jobs(plan))
+    del overrides["datasets"]["online"]
+    run_example(checkout, "open_clip_tag", overrides, env=env)
+    assert "toy_a+toy_b+dfn" in subsets(checkout, "my_images")
