@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import require_shared
+from helpers import REPO, require_shared
 from ltbias import lists
 from smk import copy_checkout, planned_jobs, snakemake
 
+README = REPO / "README.md"
 PAPER_DAG = {
     "fetch_weights": 3,
     "check_backbone": 3,
@@ -161,3 +165,55 @@ def test_the_five_backbone_config_plans_all_31_subsets(tmp_path):
     members = re.findall(r"results/imagenet_lt/logits/(\w+)/test\.npz", inputs)
     assert members == ["clip", "openclip", "metaclip", "dfn", "metaclip_fullcc"]
     assert len(subsets(members)) == 31
+
+
+STAND_IN_CONDA = """#!/bin/sh
+# answers Snakemake's checks of a conda installation; builds no environment
+case "$1" in
+  info) echo '{"conda_version": "25.1.1", "conda_prefix": "/opt/conda", "root_prefix": "/opt/conda",
+               "envs_dirs": [], "platform": "linux-64", "active_prefix": null}';;
+  --version) echo "conda 25.1.1";;
+  config) echo '{"get": {"channel_priority": "strict"}, "success": true}';;
+  env) shift; while [ "$1" != "--prefix" ]; do shift; done; mkdir -p "$2/bin";;
+  clean) ;;
+  *) exit 1;;
+esac
+"""
+
+
+def _cluster_steps(conda: bool, root: Path) -> list[str]:
+    """The README's cluster steps 2 and 3 as shell lines, for the variant with or without
+    conda; network jobs and the run are dry runs."""
+    section = README.read_text().split("## Running on a cluster", 1)[1].split("\n## ", 1)[0]
+    blocks = [block.strip().splitlines() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)]
+    with_conda, without_conda = blocks[:2]
+    lines = with_conda if conda else with_conda[1:2] + without_conda
+    lines = [*lines, re.search(r"3\. Run: `([^`]*)`", section).group(1)]
+    lines = [line.strip().replace("/data/imagenet", str(root)) for line in lines]
+    dry = [line.startswith("$run") and "--conda-create-envs-only" not in line for line in lines]
+    return [line + " --dry-run" * is_dry for line, is_dry in zip(lines, dry, strict=True)]
+
+
+@pytest.mark.parametrize("conda", [True, False], ids=["conda", "no-conda"])
+def test_the_cluster_steps_run_as_written(conda, tmp_path):
+    """Steps 2 and 3 of the README's cluster section, run by bash as a user would paste
+    them (with a stand-in for conda, which this machine lacks): no target is swallowed by
+    an option, the login-node step stages exactly the weights and lists, and the run plans
+    the whole paper DAG."""
+    checkout = copy_checkout(tmp_path / "ltbias")
+    (tmp_path / "data").mkdir()
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "conda").write_text(STAND_IN_CONDA)
+    (stand_in / "conda").chmod(0o755)
+    path = [str(stand_in)] * conda + [str(Path(sys.executable).parent), os.environ["PATH"]]
+    steps = _cluster_steps(conda, tmp_path / "data")
+    script = "set -e\n" + "".join(f"echo '=== {i}'\n{line} 2>&1\n" for i, line in enumerate(steps))
+    env = os.environ | {"PATH": ":".join(path)}
+    result = subprocess.run(["bash", "-c", script], cwd=checkout, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    outputs = re.split(r"^=== \d+$", result.stdout, flags=re.MULTILINE)[1:]
+    dry_runs = [out for out, line in zip(outputs, steps, strict=True) if line.endswith("--dry-run")]
+    plans = [planned_jobs(subprocess.CompletedProcess([], 0, out, "")) for out in dry_runs]
+    assert plans[0] == {"fetch_weights": 3, "fetch_list": 4, "stage": 1}
+    assert plans[1] == PAPER_DAG | {"fetch_list": 4, "make_splits": 1}
