@@ -21,6 +21,7 @@ include: "workflow/rules/finetune.smk"
 include: "workflow/rules/logits.smk"
 include: "workflow/rules/ensemble.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/stage.smk"
 
 
 onstart:
@@ -31,18 +32,3 @@ rule all:
     default_target: True
     input:
         with_missing_intermediates(final_outputs()),
-
-
-# `snakemake stage`, where there is internet: fetch and print every file the run needs
-# from outside, so that the run itself needs no network (README: "Offline nodes").
-rule stage:
-    input:
-        unpack(stage_inputs),
-        code=job_code("stage"),
-    log:
-        "logs/stage.log",
-    localrule: True
-    conda:
-        "envs/py-cpu.yaml"
-    script:
-        "workflow/scripts/job.py"
