@@ -103,6 +103,7 @@ def test_each_variant_has_one_home_the_schema_agrees_with():
         assert properties["precision"]["enum"] == list(config.PRECISIONS), block
         assert properties["decode"]["enum"] == list(config.DECODERS), block
     assert SCHEMA["properties"]["finetune"]["properties"]["loss"]["enum"] == list(config.LOSSES)
+    assert SCHEMA["properties"]["finetune"]["properties"]["peft"]["enum"] == list(config.PEFTS)
     assert SCHEMA["properties"]["prior"]["properties"]["solver"]["enum"] == list(config.PRIOR_SOLVERS)
     weights = SCHEMA["$defs"]["backbone"]["properties"]["weights"]["properties"]
     assert tuple(weights) == config.WEIGHT_KINDS

@@ -107,3 +107,67 @@ def test_vit_b16_two_training_steps(vit_b16):
         frozen = [p for n, p in vit_b16.named_parameters() if n.startswith("visual.") and not n.count(".adapter.")]
         assert all(p.grad is None for p in frozen)
         optimizer.step()
+
+
+def _reference_vpt_features(visual, prompts: list[torch.Tensor], deep: bool, images: torch.Tensor) -> torch.Tensor:
+    """VPT written out (method.md §4.2a): the CLS and patch tokens, then at each prompted
+    block the earlier prompts dropped and this block's appended after them."""
+    x = visual.conv1(images).flatten(2).transpose(1, 2)
+    cls = visual.class_embedding.expand(len(images), 1, -1)
+    x = visual.ln_pre(torch.cat([cls, x], dim=1) + visual.positional_embedding)
+    seq_len = x.shape[1]
+    for i, block in enumerate(visual.transformer.resblocks):
+        if deep or i == 0:
+            x = torch.cat([x[:, :seq_len], prompts[i].expand(len(images), -1, -1)], dim=1)
+        x = block(x)
+    return visual.ln_post(x[:, 0])
+
+
+@pytest.mark.parametrize("peft", ["vpt_shallow", "vpt_deep"])
+def test_vpt_forward_matches_a_hand_written_reference(peft, toy_weights, toy_preprocess):
+    reference = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess).visual.eval()
+    clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
+    torch.manual_seed(1)
+    model = models.assemble_classifier(clip.visual, 5, 25.0, peft=peft, prompt_length=3).eval()
+    deep = peft == "vpt_deep"
+    assert len(model.prompts) == (2 if deep else 1)
+    bound = (6 / (3 * 8 * 8 + 64)) ** 0.5  # patch 8, width 64
+    assert all(p.tokens.shape == (3, 64) and p.tokens.abs().max() <= bound for p in model.prompts)
+    inputs = []
+    for block in model.visual.transformer.resblocks:
+        inner = getattr(block, "block", block)
+        inner.register_forward_pre_hook(lambda module, args: inputs.append(args[0].detach()))
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        features = model.features(images)
+        expected = _reference_vpt_features(reference, [p.tokens for p in model.prompts], deep, images)
+    torch.testing.assert_close(features, expected, rtol=1e-5, atol=1e-5)
+    assert [x.shape[1] for x in inputs] == [17 + 3, 17 + 3]  # 16 patches + CLS, then the prompts
+    torch.testing.assert_close(inputs[0][:, 17:], model.prompts[0].tokens.expand(2, -1, -1))
+    if deep:  # replaced at the second block, not carried over
+        torch.testing.assert_close(inputs[1][:, 17:], model.prompts[1].tokens.expand(2, -1, -1))
+    else:  # carried through the first block
+        assert not torch.allclose(inputs[1][:, 17:], model.prompts[0].tokens.expand(2, -1, -1))
+
+
+@pytest.mark.parametrize(("peft", "prompts"), [("vpt_shallow", 10 * 768), ("vpt_deep", 12 * 10 * 768)])
+def test_vit_b16_with_vpt_trains_exactly_the_prompts_and_head(peft, prompts):
+    torch.manual_seed(0)
+    model = models.assemble_classifier(open_clip.create_model("ViT-B-16").visual, 1000, 25.0, peft=peft)
+    trainable = {n: p.numel() for n, p in model.named_parameters() if p.requires_grad}
+    assert set(n.split(".")[0] for n in trainable) == {"prompts", "head"}
+    assert sum(v for n, v in trainable.items() if n.startswith("prompts.")) == prompts
+    assert sum(trainable.values()) == prompts + 768_000
+    assert model.prompts[0].tokens.abs().max() <= 0.0625  # +-sqrt(6 / (3 * 16 * 16 + 768))
+
+
+def test_vpt_checkpoint_round_trip(tmp_path, toy_weights, toy_preprocess):
+    clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
+    model = models.assemble_classifier(clip.visual, 4, 25.0, peft="vpt_deep", prompt_length=2)
+    backbone = {"model": TOY_MODEL, "weights": {"file": str(toy_weights)}, "preprocess": toy_preprocess}
+    torch.save(models.checkpoint_payload(model, backbone, ["a"] * 4, {}, {}), tmp_path / "ckpt.pt")
+    rebuilt, meta = models.load_finetuned(tmp_path / "ckpt.pt", toy_weights)
+    assert meta["peft"] == "vpt_deep" and set(rebuilt.trainable_state_dict()) == {"prompts", "head"}
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(rebuilt(images), model.eval()(images))

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ltbias import data, splits, toyworld, train
+from ltbias import data, runtime, splits, toyworld, train
 from ltbias.config import FinetuneConfig
 
 
@@ -207,3 +207,21 @@ def test_manifest_dataset_yields_label_and_seeded_crop(toy_train_set):
     assert label == dataset.labels[3]
     assert torch.equal(a, b) and not torch.equal(a, c)
     assert isinstance(pd.Series(dataset.paths).iloc[0], str)
+
+
+@pytest.mark.parametrize("loss", ["ce", "la"])
+def test_the_training_step_takes_the_configured_loss(loss, toy_classifier):
+    """`loss: ce` is plain cross-entropy on the logits; `la` adds tau log pi_s."""
+    n_classes = toy_classifier.head.weight.shape[0]
+    counts = np.arange(1, n_classes + 1) * 10
+    cfg = FinetuneConfig(loss=loss, la_tau=1.0, lr=1e-9, device="cpu", precision="fp32")
+    optimizer = torch.optim.SGD(toy_classifier.trainable_parameters(), lr=cfg.lr)
+    cpu = torch.device("cpu")
+    scaler = runtime.grad_scaler(cpu, "fp32")
+    step = train.TrainingStep.for_model(toy_classifier, optimizer, scaler, counts, cfg, cpu, "fp32")
+    images, labels = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, n_classes - 1])
+    value, logits = step(images, labels)
+    offset = np.log(counts / counts.sum() + 1e-9) if loss == "la" else np.zeros(n_classes)
+    expected = torch.nn.functional.cross_entropy(logits.double() + torch.from_numpy(offset), labels)
+    assert value.item() == pytest.approx(expected.item(), rel=1e-5)
+    assert (loss == "ce") == bool(torch.all(step.offset == 0))

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from ltbias import caches
-from ltbias.jobs import entry, figures, gla_tables
+from ltbias.jobs import entry, figures, gla_tables, peft_loss_gaps
+from ltbias.prior import p_groups
 
 PRIOR = {"many_fraction": 0.5, "few_fraction": 0.5}
 
@@ -45,6 +46,36 @@ def test_table3s_gla_adds_the_zero_shot_logits_and_subtracts_the_log_prior(evalu
         assert table3.loc[row, "All"] == pytest.approx(100 * per_class.mean(), abs=1e-4)  # class-mean accuracy
     assert table3.loc[0, "All"] != table3.loc[2, "All"]
     assert pd.read_csv(outputs["table4_csv"])["Method"].tolist() == ["LA", "GLA-Train"]
+
+
+def test_fig3_gaps_are_many_minus_few_of_each_cells_logits(evaluated, tmp_path):
+    """Each cell's row: D-groups by train count, P-groups by the LIFT backbone's prior, and
+    the gaps, against a hand computation from the cached logits."""
+    outputs = {f"fig3_{ext}": tmp_path / f"fig3.{ext}" for ext in ("csv", "md", "tex")}
+    cells = [["adaptformer", "ce"], ["vpt_deep", "la"], ["vpt_deep", "ce"]]
+    caches_ = [evaluated["logits"][0], evaluated["logits"][1], evaluated["val_logits"][0]]
+    settings = {"backbone": "a", "cells": cells, "prior": PRIOR, "ensemble": {"bootstrap_resamples": 100}}
+    inputs = {"cells": caches_, "prior": evaluated["priors"][0], "test": evaluated["test"]}
+    entry.call(
+        peft_loss_gaps,
+        inputs=inputs | {"classes": evaluated["classes"]},
+        outputs=outputs | {"figure": tmp_path / "gaps.svg"},
+        params={"settings": settings | {"decimals": 4}},
+    )
+    table = pd.read_csv(outputs["fig3_csv"])
+    assert table[["PEFT", "Loss"]].values.tolist() == [["AdaptFormer", "CE"], ["VPT-deep", "LA"], ["VPT-deep", "CE"]]
+    classes = pd.read_csv(evaluated["classes"])
+    prior = pd.read_csv(evaluated["priors"][0])["prior"].to_numpy()
+    d, p = classes["d_group"].to_numpy(), p_groups(prior, 0.5, 0.5)
+    for row, path in enumerate(caches_):
+        logits, labels = caches.load_logits(path, evaluated["test"], 6)
+        per_class = 100 * np.bincount(labels, weights=logits.argmax(1) == labels, minlength=6) / 4
+        d_gap = per_class[d == "D-Many"].mean() - per_class[d == "D-Few"].mean()
+        p_gap = per_class[p == "P-Many"].mean() - per_class[p == "P-Few"].mean()
+        assert table.loc[row, "D gap"] == pytest.approx(d_gap, abs=1e-4)
+        assert table.loc[row, "P gap"] == pytest.approx(p_gap, abs=1e-4)
+        assert table.loc[row, "P gap lo"] <= table.loc[row, "P gap"] <= table.loc[row, "P gap hi"]
+    assert "VPT-deep" in (tmp_path / "gaps.svg").read_text()
 
 
 def test_the_figures_show_every_subset_and_the_frontier(evaluated, run_ensemble, tmp_path):

@@ -5,6 +5,7 @@ import re
 import yaml
 
 from helpers import REPO
+from ltbias.config import LOSSES, PEFTS
 from smk import copy_checkout, snakemake
 
 MICRO = "tests/config/micro.yaml"
@@ -12,10 +13,11 @@ MICRO = "tests/config/micro.yaml"
 
 def test_results_readme_lists_every_output_the_rules_declare(tmp_path):
     checkout = copy_checkout(tmp_path / "ltbias")
-    plan = snakemake(checkout, "all", "table3", "--configfile", MICRO, "--dry-run", "--forceall")
+    plan = snakemake(checkout, "all", "table3", "fig3", "--configfile", MICRO, "--dry-run", "--forceall")
     assert plan.returncode == 0, plan.stderr[-3000:]
     micro = yaml.safe_load((REPO / MICRO).read_text())
     names = {d: "{dataset}" for d in micro["datasets"]} | {b: "{backbone}" for b in micro["backbones"]}
+    names |= {f"{peft}-{loss}": "{peft}-{loss}" for peft in PEFTS for loss in LOSSES}  # the Fig. 3 cells
     outputs = {
         path
         for line in re.findall(r"^\s+output: (.*)$", plan.stdout + plan.stderr, flags=re.MULTILINE)

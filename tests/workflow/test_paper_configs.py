@@ -15,7 +15,7 @@ import pytest
 
 from helpers import REPO, require_shared
 from ltbias import lists
-from smk import copy_checkout, planned_jobs, snakemake
+from smk import copy_checkout, planned_jobs, planned_wildcards, snakemake
 
 README = REPO / "README.md"
 PAPER_DAG = {
@@ -217,3 +217,18 @@ def test_the_cluster_steps_run_as_written(conda, tmp_path):
     plans = [planned_jobs(subprocess.CompletedProcess([], 0, out, "")) for out in dry_runs]
     assert plans[0] == {"fetch_weights": 3, "fetch_list": 4, "stage": 1}
     assert plans[1] == PAPER_DAG | {"fetch_list": 4, "make_splits": 1}
+
+
+def test_fig3_on_imagenet_lt_fine_tunes_the_lift_backbone_once_per_new_cell(tmp_path):
+    """`snakemake fig3` with the paper's ImageNet-LT config: AdaptFormer, VPT-shallow and
+    VPT-deep under CE and LA is six cells, one of them (AdaptFormer + LA) the default run's."""
+    checkout = copy_checkout(tmp_path / "ltbias")
+    (tmp_path / "data").mkdir()
+    override = f"datasets={{imagenet_lt: {{root: {tmp_path / 'data'}}}}}"
+    plan = snakemake(checkout, "fig3", "--configfile", "config/imagenet_lt.yaml", "--config", override, "--dry-run")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    jobs = planned_jobs(plan)
+    assert jobs["fig3_finetune"] == jobs["fig3_logits"] == 5 and jobs["finetune"] == 1
+    cells = [("adaptformer", "ce")] + [(vpt, loss) for vpt in ("vpt_deep", "vpt_shallow") for loss in ("ce", "la")]
+    expected = [f"dataset=imagenet_lt, backbone=clip, peft={peft}, loss={loss}" for peft, loss in cells]
+    assert planned_wildcards(plan, "fig3_finetune") == sorted(expected)

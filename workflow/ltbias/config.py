@@ -26,6 +26,7 @@ __all__ = [
     "DECODE_CHECK_MODES",
     "LIST_FORMATS",
     "LOSSES",
+    "PEFTS",
     "PRECISIONS",
     "PRIOR_SOLVERS",
     "SOURCES",
@@ -56,7 +57,11 @@ LIST_FORMATS = {"plain": "classnames", "inat2018": "categories"}
 WEIGHT_KINDS = ("tag", "file", "toy")
 # `finetune` keys that cannot change a result: they neither rerun a fine-tune nor void its resume state
 UNTRACKED_FINETUNE_KEYS = ("checkpoint_every_steps", "log_every_steps")
-LOSSES = ("la", "gla")  # `finetune.loss`: gla also needs the backbone's estimated pre-training prior
+# `finetune.loss` -> its name in tables: ce is plain cross-entropy; la adds tau log pi_s;
+# gla also the log of the backbone's estimated pre-training prior
+LOSSES = {"ce": "CE", "la": "LA", "gla": "GLA-Train"}
+# `finetune.peft` -> its name in tables (method.md §4.2, §4.2a)
+PEFTS = {"adaptformer": "AdaptFormer", "vpt_shallow": "VPT-shallow", "vpt_deep": "VPT-deep"}
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")  # auto: bf16 autocast on CUDA, fp32 elsewhere
 DECODERS = ("cpu", "gpu")  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
 DECODE_CHECK_MODES = ("none", "sample", "full")
@@ -72,11 +77,12 @@ def weights_kind(weights: dict) -> str:
     return kinds[0]
 
 
-def finetune_block(config: dict, backbone: str, loss: str | None = None) -> dict:
+def finetune_block(config: dict, backbone: str, **overrides: str | None) -> dict:
     """The `finetune` block a backbone trains with: the global block (schema defaults
-    filled in), overridden key by key by the backbone's own, and by `loss` if given."""
+    filled in), overridden key by key by the backbone's own, and by the `overrides` that
+    are not None (`loss`, `peft`: Table 3's GLA-Train, the Fig. 3 grid)."""
     merged = dict(config["finetune"]) | (config["backbones"][backbone].get("finetune") or {})
-    return merged | ({"loss": loss} if loss else {})
+    return merged | {k: v for k, v in overrides.items() if v is not None}
 
 
 def deep_merge(base: dict, top: dict) -> dict:
@@ -187,7 +193,9 @@ class FinetuneConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     la_tau: float = 1.0  # logit-adjustment multiplier, training loss only
-    loss: str = "la"  # la: CE(z + tau log pi_s); gla: + log pi_p, the estimated pre-training prior (GLA-Train)
+    loss: str = "la"  # ce: CE(z); la: CE(z + tau log pi_s); gla: + log pi_p, the estimated pre-training prior
+    peft: str = "adaptformer"  # or vpt_shallow, vpt_deep: prompts instead of adapters
+    prompt_length: int = 10  # VPT prompt tokens per prompted block
     head_scale: float = 25.0  # cosine classifier scale
     bottleneck: int | None = None  # None: the 2^floor(log2(C/2L)) rule
     crop_scale: tuple[float, float] = (0.08, 1.0)  # RandomResizedCrop scale range
@@ -202,7 +210,7 @@ class FinetuneConfig:
     decode: str = "cpu"  # cpu: PIL in the loader's workers; gpu: JPEG batches on the CUDA device
 
     def __post_init__(self) -> None:
-        _positive(self, "epochs", "batch_size", "lr", "head_scale", "log_every_steps")
+        _positive(self, "epochs", "batch_size", "lr", "head_scale", "log_every_steps", "prompt_length")
         if self.bottleneck is not None and self.bottleneck < 1:
             raise ValueError(f"bottleneck: must be >= 1 or null, got {self.bottleneck}")
         _ordered_range(self, "crop_scale", "crop_ratio")
@@ -210,6 +218,8 @@ class FinetuneConfig:
         _check_precision(self.precision)
         if self.loss not in LOSSES:
             raise ValueError(f"loss: {self.loss!r} is not one of {list(LOSSES)}")
+        if self.peft not in PEFTS:
+            raise ValueError(f"peft: {self.peft!r} is not one of {list(PEFTS)}")
         _check_decode(self.decode)
 
 

@@ -18,7 +18,7 @@ from . import files  # noqa: E402
 from .prior import P_GROUPS  # noqa: E402
 from .splits import D_GROUPS  # noqa: E402
 
-__all__ = ["accuracy_vs_cost", "accuracy_vs_members", "dxp_gain_heatmap", "per_class_accuracy"]
+__all__ = ["accuracy_vs_cost", "accuracy_vs_members", "dxp_gain_heatmap", "peft_loss_gaps", "per_class_accuracy"]
 
 
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
@@ -121,4 +121,25 @@ def accuracy_vs_cost(subsets: pd.DataFrame, labels: Sequence[str], path: str | o
     ax.set_xlabel("MFLOPs per test image (members run one after another)")
     ax.set_ylabel("test accuracy, all classes (%)")
     ax.legend(frameon=False)
+    _save(fig, path)
+
+
+def peft_loss_gaps(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Fig. 3: the D gap and the P gap (Many minus Few, with intervals) of every PEFT method
+    and loss, one group of bars per PEFT method, a shade per loss."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    pefts = list(dict.fromkeys(table["PEFT"]))
+    losses = list(dict.fromkeys(table["Loss"]))
+    width = 0.8 / len(losses)
+    for ax, gap, title in zip(axes, ("D gap", "P gap"), ("data imbalance", "parameter imbalance"), strict=True):
+        for k, loss in enumerate(losses):
+            rows = table[table["Loss"] == loss].set_index("PEFT").reindex(pefts)
+            x = np.arange(len(pefts)) + (k - (len(losses) - 1) / 2) * width
+            errors = _error_bars(rows[gap], rows[f"{gap} lo"], rows[f"{gap} hi"])
+            ax.bar(x, rows[gap], width, yerr=errors, capsize=3, label=loss)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks(np.arange(len(pefts)), pefts)
+        ax.set_title(f"{gap}: {title}")
+    axes[0].set_ylabel("Many minus Few accuracy (points)")
+    axes[0].legend(frameon=False, title="loss")
     _save(fig, path)

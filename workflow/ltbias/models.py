@@ -1,9 +1,11 @@
-"""The LIFT classifier: a frozen open_clip ViT with AdaptFormer adapters and a cosine head.
+"""The LIFT classifier: a frozen open_clip ViT with a PEFT module and a cosine head.
 
-method.md §4.1-§4.3: an adapter in every block, parallel to the MLP and reading the
-residual stream before ln_2; the visual projection is dropped so the head sees the 768-d
-ln_post CLS feature; the head is a cosine classifier initialised from the prompts' text
-features mapped back through the transpose of the visual projection.
+method.md §4.1-§4.3: AdaptFormer puts an adapter in every block, parallel to the MLP and
+reading the residual stream before ln_2; VPT (§4.2a, the other PEFT method of the paper's
+Fig. 3) appends learnable prompt tokens after the patch tokens, at the first block
+(shallow) or anew at every block (deep). The visual projection is dropped so the head sees
+the 768-d ln_post CLS feature; the head is a cosine classifier initialised from the
+prompts' text features mapped back through the transpose of the visual projection.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 from torch import nn
 
 from . import backbones
+from .config import PEFTS
 
 __all__ = [
     "AdaptFormer",
     "CosineClassifier",
     "LongTailClassifier",
+    "PromptTokens",
     "ZeroShotClassifier",
     "adapter_bottleneck",
     "assemble_classifier",
@@ -35,7 +39,7 @@ __all__ = [
     "text_head_weights",
 ]
 
-CHECKPOINT_FORMAT = 2  # 2: records whether the backbone ran with fp16-rounded weights
+CHECKPOINT_FORMAT = 3  # 2: records whether the backbone ran with fp16-rounded weights; 3: the PEFT method
 
 
 def adapter_bottleneck(n_classes: int, n_layers: int) -> int:
@@ -64,6 +68,29 @@ class AdaptFormer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.scale * self.up(F.relu(self.down(self.norm(x))))
+
+
+class PromptTokens(nn.Module):
+    """VPT prompts of one block: (length, width), uniform in +-sqrt(6 / (3 p^2 + width))
+    with p the patch size (method.md §4.2a: +-0.0625 for ViT-B/16)."""
+
+    def __init__(self, length: int, width: int, patch_size: int) -> None:
+        super().__init__()
+        bound = math.sqrt(6.0 / (3 * patch_size * patch_size + width))
+        self.tokens = nn.Parameter(torch.empty(length, width).uniform_(-bound, bound))
+
+
+class _PromptedBlock(nn.Module):
+    """A block whose input keeps its first `seq_len` tokens (CLS and patches), drops any
+    earlier prompts and appends this block's own."""
+
+    def __init__(self, block: nn.Module, prompt: PromptTokens, seq_len: int) -> None:
+        super().__init__()
+        self.block, self.prompt, self.seq_len = block, prompt, seq_len
+
+    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None = None) -> torch.Tensor:
+        prompts = self.prompt.tokens.to(x.dtype).expand(x.shape[0], -1, -1)
+        return self.block(torch.cat([x[:, : self.seq_len], prompts], dim=1), attn_mask=attn_mask)
 
 
 class _ParallelAdapterMLP(nn.Module):
@@ -129,14 +156,25 @@ class CosineClassifier(nn.Module):
 
 
 class LongTailClassifier(nn.Module):
-    """Frozen visual tower + trainable adapters + trainable cosine head.
+    """Frozen visual tower + trainable PEFT module + trainable cosine head.
 
-    `features(x)` is the (N, D) ln_post CLS feature, `forward(x)` the (N, C) logits.
-    Only `adapters` and `head` are trainable; they are also all that a checkpoint holds.
+    `peft` is `adaptformer` (`adapters`, hidden width `bottleneck`), `vpt_shallow` or
+    `vpt_deep` (`prompts` of `prompt_length` tokens). `features(x)` is the (N, D) ln_post CLS
+    feature, `forward(x)` the (N, C) logits. Only the PEFT module and `head` are trainable;
+    they are also all that a checkpoint holds.
     """
 
-    def __init__(self, visual: VisionTransformer, head: CosineClassifier, bottleneck: int) -> None:
+    def __init__(
+        self,
+        visual: VisionTransformer,
+        head: CosineClassifier,
+        peft: str = "adaptformer",
+        bottleneck: int = 1,
+        prompt_length: int = 10,
+    ) -> None:
         super().__init__()
+        if peft not in PEFTS:
+            raise ValueError(f"peft: {peft!r} is not one of {list(PEFTS)}")
         blocks = visual.transformer.resblocks
         unsupported = {
             type(b).__name__
@@ -144,21 +182,31 @@ class LongTailClassifier(nn.Module):
             if not isinstance(b, ResidualAttentionBlock) or not getattr(b.attn, "batch_first", False)
         }
         if unsupported or visual.attn_pool is not None:
-            raise TypeError(f"adapters need a plain open_clip ViT; found {sorted(unsupported) or 'attention pooling'}")
+            raise TypeError(f"{peft} needs a plain open_clip ViT; found {sorted(unsupported) or 'attention pooling'}")
         visual.requires_grad_(False)
         visual.proj = None  # the head reads the ln_post feature, not the joint embedding
-        width = visual.ln_post.normalized_shape[0]
-        self.adapters = nn.ModuleList(AdaptFormer(width, bottleneck) for _ in blocks)
-        for block, adapter in zip(blocks, self.adapters, strict=True):
-            block.mlp = _ParallelAdapterMLP(block.ln_2, block.mlp, block.ls_2, adapter)
-            block.ln_2, block.ls_2 = nn.Identity(), nn.Identity()
+        for block in blocks:
             block.attn = _SequenceFirstAttention(block.attn)
+        width = visual.ln_post.normalized_shape[0]
+        self.peft, self.bottleneck, self.prompt_length = peft, bottleneck, prompt_length
+        if peft == "adaptformer":
+            self.adapters = nn.ModuleList(AdaptFormer(width, bottleneck) for _ in blocks)
+            for block, adapter in zip(blocks, self.adapters, strict=True):
+                block.mlp = _ParallelAdapterMLP(block.ln_2, block.mlp, block.ls_2, adapter)
+                block.ln_2, block.ls_2 = nn.Identity(), nn.Identity()
+        else:
+            prompted = range(len(blocks)) if peft == "vpt_deep" else range(1)
+            patch_size = visual.conv1.kernel_size[0]
+            self.prompts = nn.ModuleList(PromptTokens(prompt_length, width, patch_size) for _ in prompted)
+            seq_len = visual.positional_embedding.shape[0]  # CLS and patch tokens
+            for i, prompt in zip(prompted, self.prompts, strict=True):
+                blocks[i] = _PromptedBlock(blocks[i], prompt, seq_len)
         self.visual = visual
         self.head = head
-        self.bottleneck = bottleneck
 
     def trainable_modules(self) -> dict[str, nn.Module]:
-        return {"adapters": self.adapters, "head": self.head}
+        tuned = self.adapters if self.peft == "adaptformer" else self.prompts
+        return {"adapters" if self.peft == "adaptformer" else "prompts": tuned, "head": self.head}
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for module in self.trainable_modules().values() for p in module.parameters()]
@@ -199,13 +247,19 @@ def text_head_weights(clip: open_clip.CLIP, model: str, class_names: Sequence[st
 
 
 def assemble_classifier(
-    visual: VisionTransformer, n_classes: int, head_scale: float, bottleneck: int | None = None
+    visual: VisionTransformer,
+    n_classes: int,
+    head_scale: float,
+    bottleneck: int | None = None,
+    peft: str = "adaptformer",
+    prompt_length: int = 10,
 ) -> LongTailClassifier:
-    """Adapters and a (randomly initialised) cosine head on a visual tower; `bottleneck`
+    """A PEFT module and a (randomly initialised) cosine head on a visual tower; `bottleneck`
     None takes the 2^floor(log2(C / 2L)) rule."""
     n_layers = len(visual.transformer.resblocks)
     head = CosineClassifier(visual.ln_post.normalized_shape[0], n_classes, head_scale)
-    return LongTailClassifier(visual, head, bottleneck or adapter_bottleneck(n_classes, n_layers))
+    bottleneck = bottleneck or adapter_bottleneck(n_classes, n_layers)
+    return LongTailClassifier(visual, head, peft, bottleneck, prompt_length)
 
 
 def build_classifier(
@@ -215,13 +269,15 @@ def build_classifier(
     template: str,
     head_scale: float,
     bottleneck: int | None = None,
+    peft: str = "adaptformer",
+    prompt_length: int = 10,
 ) -> LongTailClassifier:
     """Turn a loaded open_clip model into the LIFT classifier for `class_names`.
 
     The text tower is used once for the head and then dropped with `clip`.
     """
     weights = text_head_weights(clip, model, class_names, template)
-    classifier = assemble_classifier(clip.visual, len(class_names), head_scale, bottleneck)
+    classifier = assemble_classifier(clip.visual, len(class_names), head_scale, bottleneck, peft, prompt_length)
     classifier.head.weight.data.copy_(weights)
     return classifier
 
@@ -241,7 +297,9 @@ def checkpoint_payload(
         "backbone": backbone,
         "fp16_weights": fp16_weights,
         "class_names": list(class_names),
+        "peft": model.peft,
         "bottleneck": model.bottleneck,
+        "prompt_length": model.prompt_length,
         "head_scale": model.head.scale,
         "config": config,
         "metrics": metrics,
@@ -260,7 +318,9 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
     backbone = payload["backbone"]
     clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"], payload["fp16_weights"])
     n_classes = len(payload["class_names"])
-    model = assemble_classifier(clip.visual, n_classes, payload["head_scale"], payload["bottleneck"])
+    model = assemble_classifier(
+        clip.visual, n_classes, payload["head_scale"], payload["bottleneck"], payload["peft"], payload["prompt_length"]
+    )
     model.load_trainable_state_dict(payload["state"])
     model.eval()
     meta = {k: v for k, v in payload.items() if k != "state"}

@@ -15,14 +15,17 @@ from collections.abc import Sequence
 import pandas as pd
 
 from . import files
+from .config import LOSSES, PEFTS
 from .subsets import subset_name
 from .tradeoff import tradeoff
 from .variants import VARIANTS, ZERO_SHOT, label_of
 
 __all__ = [
     "FORMATS",
+    "GAP_COLUMNS",
     "GROUP_COLUMNS",
     "PROTOCOLS",
+    "gap_table",
     "method_table",
     "output_paths",
     "table6",
@@ -189,10 +192,11 @@ def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_name
     return pd.DataFrame(records)
 
 
-COST_COLUMNS = {  # Table 9's float cost columns -> whether higher is better (bold in LaTeX)
+GAP_COLUMNS = {"d_gap": "D gap", "p_gap": "P gap"}  # Many minus Few (`gaps.GAPS`)
+COST_COLUMNS = {  # float columns where less may be better -> whether higher is better (bold in LaTeX)
     "MFLOPs/image": False,
     "Images/s": True,
-}
+} | dict.fromkeys(GAP_COLUMNS.values(), False)
 FRONTIER = "Frontier"
 
 
@@ -217,6 +221,16 @@ def table9(
             "Images/s": row["images_per_second"],
         }
         records.append(record | _values(row, {"all": "All"}) | {FRONTIER: CHECK if row["frontier"] else ""})
+    return pd.DataFrame(records)
+
+
+def gap_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Fig. 3 as a table: one row per `peft` and `loss`, group accuracies and the D and P gaps
+    (`gaps.group_gaps` columns), with intervals."""
+    columns = _value_columns(rows) | {k: v for k, v in GAP_COLUMNS.items() if k in rows}
+    records = [
+        {"PEFT": PEFTS[row["peft"]], "Loss": LOSSES[row["loss"]]} | _values(row, columns) for _, row in rows.iterrows()
+    ]
     return pd.DataFrame(records)
 
 

@@ -211,9 +211,10 @@ class TrainingStep:
         pretrain_prior: np.ndarray | None = None,
     ) -> TrainingStep:
         """The step `fit` runs: LA loss with the train `counts` (GLA-Train with a
-        `pretrain_prior`), `torch.compile` if configured."""
+        `pretrain_prior`; plain CE for `loss: ce`), `torch.compile` if configured."""
         forward = torch.compile(model) if cfg.compile else model
-        offset = logit_offset(counts, cfg.la_tau, pretrain_prior).to(device)
+        tau = 0.0 if cfg.loss == "ce" else cfg.la_tau
+        offset = logit_offset(counts, tau, pretrain_prior).to(device)
         return cls(forward, optimizer, scaler, offset, device, precision)
 
     def __call__(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -12,6 +12,8 @@ from snakemake.utils import validate
 sys.path.insert(0, os.path.join(workflow.basedir, "workflow"))
 from ltbias import preflight
 from ltbias.config import (
+    LOSSES,
+    PEFTS,
     UNTRACKED_FINETUNE_KEYS,
     finetune_block,
     resolve_extends,
@@ -243,8 +245,8 @@ def list_settings(wildcards):
     )
 
 
-def finetune_settings(wildcards, loss=None):
-    block = finetune_block(config, wildcards.backbone, loss)
+def finetune_settings(wildcards, loss=None, peft=None):
+    block = finetune_block(config, wildcards.backbone, loss=loss, peft=peft)
     tracked = {k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS}
     return canonical(
         {
@@ -275,15 +277,18 @@ def finetune_inputs(wildcards, loss=None):
         "raw": raw_input(wildcards),
         "code": job_code("finetune"),
     }
-    if finetune_block(config, wildcards.backbone, loss)["loss"] == "gla":
+    if finetune_block(config, wildcards.backbone, loss=loss)["loss"] == "gla":
         inputs["prior"] = f"results/{wildcards.dataset}/prior/{wildcards.backbone}.csv"
     return inputs
 
 
-def logits_inputs(wildcards, training="finetune"):
-    """What caching the logits of the model fine-tuned under `results/<dataset>/<training>` reads."""
+def logits_inputs(
+    wildcards, checkpoint="results/{dataset}/finetune/{backbone}/checkpoint.pt"
+):
+    """What caching the logits of the model fine-tuned into `checkpoint` (a pattern of the
+    wildcards) reads."""
     return {
-        "checkpoint": f"results/{wildcards.dataset}/{training}/{wildcards.backbone}/checkpoint.pt",
+        "checkpoint": checkpoint.format(**dict(wildcards.items())),
         "weights": weights_file(wildcards),
         "val": f"results/{wildcards.dataset}/splits/val.csv",
         "test": f"results/{wildcards.dataset}/splits/test.csv",
@@ -400,6 +405,38 @@ def gla_table_settings(wildcards):
     return canonical(
         {
             "backbone": lift_backbone(wildcards.dataset),
+            "prior": config["prior"],
+            "ensemble": config["ensemble"],
+            "decimals": config["tables"]["decimals"],
+        }
+    )
+
+
+def fig3_grid(dataset):
+    """(peft, loss) of every Fig. 3 cell, and where the LIFT backbone's test logits of each
+    are: the default run's for the cell it already trained."""
+    backbone = lift_backbone(dataset)
+    block = finetune_block(config, backbone)
+    cells = {}
+    for peft in config["fig3"]["pefts"]:
+        for loss in config["fig3"]["losses"]:
+            trained = (peft, loss) == (block["peft"], block["loss"])
+            folder = "logits" if trained else f"fig3/{backbone}/{peft}-{loss}/logits"
+            cells[(peft, loss)] = f"results/{dataset}/{folder}/" + (
+                f"{backbone}/test.npz" if trained else "test.npz"
+            )
+    return cells
+
+
+def fig3_cells(wildcards):
+    return list(fig3_grid(wildcards.dataset).values())
+
+
+def fig3_settings(wildcards):
+    return canonical(
+        {
+            "backbone": lift_backbone(wildcards.dataset),
+            "cells": [list(cell) for cell in fig3_grid(wildcards.dataset)],
             "prior": config["prior"],
             "ensemble": config["ensemble"],
             "decimals": config["tables"]["decimals"],

@@ -1,5 +1,6 @@
-"""LIFT fine-tuning of one backbone on one dataset (the GPU-hours of the paper), and the
-same with the GLA-Train loss for Tables 3 and 4."""
+"""LIFT fine-tuning of one backbone on one dataset (the GPU-hours of the paper), the same
+with the GLA-Train loss for Tables 3 and 4, and with other PEFT methods and losses for the
+paper's Fig. 3."""
 
 
 rule finetune:
@@ -44,5 +45,28 @@ use rule finetune as gla_train with:
     params:
         job="finetune",
         settings=lambda wildcards: finetune_settings(wildcards, loss="gla"),
+        untracked=finetune_untracked,
+        root=dataset_root,
+
+
+use rule finetune as fig3_finetune with:
+    input:
+        unpack(lambda wildcards: finetune_inputs(wildcards, loss=wildcards.loss)),
+    output:
+        checkpoint="results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt",
+        history="results/{dataset}/fig3/{backbone}/{peft}-{loss}/history.json",
+        provenance="results/{dataset}/fig3/{backbone}/{peft}-{loss}/provenance.json",
+    log:
+        "logs/fig3_finetune/{dataset}/{backbone}/{peft}-{loss}.log",
+    benchmark:
+        "benchmarks/fig3_finetune/{dataset}/{backbone}/{peft}-{loss}.tsv"
+    wildcard_constraints:
+        peft="|".join(PEFTS),
+        loss="|".join(LOSSES),
+    params:
+        job="finetune",
+        settings=lambda wildcards: finetune_settings(
+            wildcards, loss=wildcards.loss, peft=wildcards.peft
+        ),
         untracked=finetune_untracked,
         root=dataset_root,

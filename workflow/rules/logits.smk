@@ -32,7 +32,11 @@ rule logits:
 
 use rule logits as gla_train_logits with:
     input:
-        unpack(lambda wildcards: logits_inputs(wildcards, "gla_train")),
+        unpack(
+            lambda wildcards: logits_inputs(
+                wildcards, "results/{dataset}/gla_train/{backbone}/checkpoint.pt"
+            )
+        ),
     output:
         val_logits="results/{dataset}/gla_train/{backbone}/logits/val.npz",
         test_logits="results/{dataset}/gla_train/{backbone}/logits/test.npz",
@@ -44,6 +48,34 @@ use rule logits as gla_train_logits with:
         "logs/gla_train_logits/{dataset}/{backbone}.log",
     benchmark:
         "benchmarks/gla_train_logits/{dataset}/{backbone}.tsv"
+    params:
+        job="logits",
+        settings=canonical({"evaluation": config["evaluation"]}),
+        root=dataset_root,
+
+
+use rule logits as fig3_logits with:
+    input:
+        unpack(
+            lambda wildcards: logits_inputs(
+                wildcards,
+                "results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt",
+            )
+        ),
+    output:
+        val_logits="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/val.npz",
+        test_logits="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/test.npz",
+        test_tte_logits="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/test_tte.npz",
+        knn="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/knn_test.npz",
+        cost="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/cost.json",
+        provenance="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/provenance.json",
+    log:
+        "logs/fig3_logits/{dataset}/{backbone}/{peft}-{loss}.log",
+    benchmark:
+        "benchmarks/fig3_logits/{dataset}/{backbone}/{peft}-{loss}.tsv"
+    wildcard_constraints:
+        peft="|".join(PEFTS),
+        loss="|".join(LOSSES),
     params:
         job="logits",
         settings=canonical({"evaluation": config["evaluation"]}),

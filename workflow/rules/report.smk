@@ -127,3 +127,45 @@ rule table3:
                 ext=TABLE_FORMATS,
             )
         ),
+
+
+rule peft_loss_gaps:
+    input:
+        cells=fig3_cells,
+        prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
+        test="results/{dataset}/splits/test.csv",
+        classes="results/{dataset}/splits/classes.csv",
+        code=job_code("peft_loss_gaps"),
+    output:
+        fig3_csv=table_output("fig3", "csv"),
+        fig3_md=table_output("fig3", "md"),
+        fig3_tex=table_output("fig3", "tex"),
+        figure=figure_output("peft_loss_gaps"),
+    log:
+        "logs/peft_loss_gaps/{dataset}.log",
+    benchmark:
+        "benchmarks/peft_loss_gaps/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        settings=fig3_settings,
+    script:
+        JOB_SCRIPT
+
+
+# `snakemake fig3`: the LIFT backbone under every PEFT method and loss of `fig3`
+rule fig3:
+    input:
+        with_missing_intermediates(
+            expand(
+                "results/{dataset}/tables/fig3.{ext}",
+                dataset=DATASETS,
+                ext=TABLE_FORMATS,
+            )
+            + expand("results/{dataset}/figures/peft_loss_gaps.svg", dataset=DATASETS)
+        ),

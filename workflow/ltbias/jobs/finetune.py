@@ -127,7 +127,9 @@ def _classifier(
 ) -> models.LongTailClassifier:
     cfg = settings.finetune
     clip = backbones.load_clip(backbone.model, weights, backbone.preprocess, settings.fp16_weights)
-    return models.build_classifier(clip, backbone.model, class_names, settings.prompt, cfg.head_scale, cfg.bottleneck)
+    return models.build_classifier(
+        clip, backbone.model, class_names, settings.prompt, cfg.head_scale, cfg.bottleneck, cfg.peft, cfg.prompt_length
+    )
 
 
 def _train_dataset(
