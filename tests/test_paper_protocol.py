@@ -11,7 +11,7 @@ from torchvision import transforms as T
 from helpers import REPO
 from ltbias import backbones, caches, config, data, inference, models
 
-PAPER_CONFIGS = ["imagenet_lt", "places_lt", "inat2018", "imagenet_lt_plus"]
+PAPER_CONFIGS = ["imagenet_lt", "places_lt", "inat2018", "imagenet_lt_plus", "imagenet_lt_controls"]
 
 
 def _read(name, monkeypatch):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ltbias import caches
-from ltbias.jobs import entry, figures, gla_tables, peft_loss_gaps
+from ltbias.jobs import controls_table, entry, figures, gla_tables, peft_loss_gaps
 from ltbias.prior import p_groups
 
 PRIOR = {"many_fraction": 0.5, "few_fraction": 0.5}
@@ -76,6 +76,35 @@ def test_fig3_gaps_are_many_minus_few_of_each_cells_logits(evaluated, tmp_path):
         assert table.loc[row, "P gap"] == pytest.approx(p_gap, abs=1e-4)
         assert table.loc[row, "P gap lo"] <= table.loc[row, "P gap"] <= table.loc[row, "P gap hi"]
     assert "VPT-deep" in (tmp_path / "gaps.svg").read_text()
+
+
+def test_the_control_tables_seed_ensemble_is_the_sum_of_the_seeds_cached_logits(evaluated, tmp_path):
+    tables = ("controls", "seed_variance")
+    outputs = {f"{t}_{ext}": tmp_path / f"{t}.{ext}" for t in tables for ext in ("csv", "md", "tex")}
+    replicas = [evaluated["logits"][0], evaluated["val_logits"][0], evaluated["logits"][1], evaluated["val_logits"][1]]
+    settings = {"dataset": "d", "backbones": ["a", "b"], "display_names": {"a": "Alpha", "b": "Beta"}}
+    settings |= {"lift_backbone": "a", "replicas": 2, "prior": PRIOR, "ensemble": {"bootstrap_resamples": 100}}
+    inputs = {"replicas": replicas, "priors": evaluated["priors"], "test": evaluated["test"]}
+    inputs["classes"] = evaluated["classes"]
+    outputs["figure"] = tmp_path / "controls.svg"
+    entry.call(controls_table, inputs=inputs, outputs=outputs, params={"settings": settings | {"decimals": 4}})
+    table = pd.read_csv(outputs["controls_csv"]).set_index("Method")
+    first, labels = caches.load_logits(replicas[0], evaluated["test"], 6)
+    second, _ = caches.load_logits(replicas[1], evaluated["test"], 6)
+    correct = (first + second).argmax(1) == labels
+    expected = 100 * (np.bincount(labels, weights=correct, minlength=6) / 4).mean()
+    assert table.loc["2 seeds of Alpha", "All"] == pytest.approx(expected, abs=1e-4)
+    gain = table.loc["2 backbones minus 2 seeds", "All"]
+    means = table.loc["2 backbones (mean over subsets)", "All"] - table.loc["2 seeds (mean over backbones)", "All"]
+    assert gain == pytest.approx(means, abs=1e-3) and 0 < table.loc["2 backbones minus 2 seeds", "All p"] <= 1
+    spread = pd.read_csv(outputs["seed_variance_csv"]).set_index("Subset")
+    single = [25 * np.mean(np.bincount(labels, weights=z.argmax(1) == labels, minlength=6)) for z in (first, second)]
+    assert spread.loc["Alpha", "All"] == pytest.approx(np.mean(single), abs=1e-4)
+    assert spread.loc["Alpha", "All sd"] == pytest.approx(np.std(single, ddof=1), abs=1e-4)
+    assert spread.loc["Alpha + Beta", "Draws"] == 4 and "± " in outputs["seed_variance_md"].read_text()
+    settings["replicas"] = 1
+    with pytest.raises(ValueError, match=r"datasets\.d\.replicas: the controls need 2 or more"):
+        entry.call(controls_table, inputs=inputs, outputs=outputs, params={"settings": settings | {"decimals": 4}})
 
 
 def test_the_figures_show_every_subset_and_the_frontier(evaluated, run_ensemble, tmp_path):

@@ -6,18 +6,20 @@ import yaml
 
 from helpers import REPO
 from ltbias.config import LOSSES, PEFTS
-from smk import copy_checkout, snakemake
+from smk import copy_checkout, edit_yaml, snakemake
 
 MICRO = "tests/config/micro.yaml"
 
 
 def test_results_readme_lists_every_output_the_rules_declare(tmp_path):
     checkout = copy_checkout(tmp_path / "ltbias")
-    plan = snakemake(checkout, "all", "table3", "fig3", "--configfile", MICRO, "--dry-run", "--forceall")
+    edit_yaml(checkout / MICRO, lambda config: config["datasets"]["toy"].update(replicas=2))
+    plan = snakemake(checkout, "all", "table3", "fig3", "controls", "--configfile", MICRO, "--dry-run", "--forceall")
     assert plan.returncode == 0, plan.stderr[-3000:]
     micro = yaml.safe_load((REPO / MICRO).read_text())
     names = {d: "{dataset}" for d in micro["datasets"]} | {b: "{backbone}" for b in micro["backbones"]}
     names |= {f"{peft}-{loss}": "{peft}-{loss}" for peft in PEFTS for loss in LOSSES}  # the Fig. 3 cells
+    names["seed1"] = "seed{N}"  # a replica
     outputs = {
         path
         for line in re.findall(r"^\s+output: (.*)$", plan.stdout + plan.stderr, flags=re.MULTILINE)

@@ -120,20 +120,25 @@ def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
     checkout = copy_checkout(tmp_path / "ltbias")
     (tmp_path / "data").mkdir()
     override = f"datasets={{places_lt: {{root: {tmp_path / 'data'}}}}}"
-    args = ["all", "table3", "--configfile", "config/places_lt.yaml", "--config", override]
+    args = ["all", "table3", "fig3", "--configfile", "config/places_lt.yaml", "--config", override]
     plan = snakemake(checkout, *args, "--dry-run", "--sdm", "env-modules", profile="profiles/slurm")
     assert plan.returncode == 0, plan.stderr[-3000:]
     gla = {"gla_train": 1, "gla_train_logits": 1, "gla_tables": 1, "table3": 1}
-    assert planned_jobs(plan) == PAPER_DAG | {"fetch_list": 4, "make_splits": 1} | gla
-    text = plan.stdout + plan.stderr
-    finetune = re.findall(r"rule (?:finetune|gla_train):.*?resources: (.*?)\n", text, flags=re.DOTALL)
-    assert len(finetune) == 4
+    fig3 = {"fig3_finetune": 5, "fig3_logits": 5, "peft_loss_gaps": 1, "fig3": 1}
+    assert planned_jobs(plan) == PAPER_DAG | {"fetch_list": 4, "make_splits": 1} | gla | fig3
+    override = f"datasets={{imagenet_lt: {{root: {tmp_path / 'data'}}}}}"
+    args = ["controls", "--configfile", "config/imagenet_lt_controls.yaml", "--config", override]
+    controls = snakemake(checkout, *args, "--dry-run", "--sdm", "env-modules", profile="profiles/slurm")
+    assert controls.returncode == 0, controls.stderr[-3000:]
+    text = plan.stdout + plan.stderr + controls.stdout + controls.stderr
+    finetune = re.findall(r"rule (?:\w*finetune|gla_train):.*?resources: (.*?)\n", text, flags=re.DOTALL)
+    assert len(finetune) == 4 + 5 + 3 + 6
     for resources in finetune:
         print("planned finetune resources:", resources)
         assert "runtime=720" in resources and "mem_mb=32000" in resources
     for rule, resources in re.findall(r"rule (\w+):.*?resources: (.*?)\n", text, flags=re.DOTALL):
         on_gpu = "gpu=1" in resources
-        assert on_gpu == (rule in ("finetune", "gla_train", "logits", "gla_train_logits", "zeroshot_logits")), rule
+        assert on_gpu == (rule.endswith(("finetune", "logits")) or rule == "gla_train"), rule
         partition = "CHANGE_ME_gpu_partition" if on_gpu else "CHANGE_ME_cpu_partition"
         assert f"slurm_partition={partition}" in resources, (rule, resources)
 
@@ -232,3 +237,18 @@ def test_fig3_on_imagenet_lt_fine_tunes_the_lift_backbone_once_per_new_cell(tmp_
     cells = [("adaptformer", "ce")] + [(vpt, loss) for vpt in ("vpt_deep", "vpt_shallow") for loss in ("ce", "la")]
     expected = [f"dataset=imagenet_lt, backbone=clip, peft={peft}, loss={loss}" for peft, loss in cells]
     assert planned_wildcards(plan, "fig3_finetune") == sorted(expected)
+
+
+def test_controls_on_imagenet_lt_fine_tune_two_more_seeds_of_each_backbone(tmp_path):
+    checkout = copy_checkout(tmp_path / "ltbias")
+    (tmp_path / "data").mkdir()
+    override = f"datasets={{imagenet_lt: {{root: {tmp_path / 'data'}}}}}"
+    args = ["--configfile", "config/imagenet_lt_controls.yaml", "--config", override, "--dry-run"]
+    plan = snakemake(checkout, "controls", *args)
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    jobs = planned_jobs(plan)
+    assert jobs["replica_finetune"] == jobs["replica_logits"] == 6 and jobs["finetune"] == 3
+    seeds = {w.split("seed=")[1] for w in planned_wildcards(plan, "replica_finetune")}
+    assert seeds == {"1", "2"}
+    default = planned_jobs(snakemake(checkout, *args))
+    assert default == PAPER_DAG | {"fetch_list": 4, "make_splits": 1}  # the default target trains no replica

@@ -77,10 +77,10 @@ def weights_kind(weights: dict) -> str:
     return kinds[0]
 
 
-def finetune_block(config: dict, backbone: str, **overrides: str | None) -> dict:
+def finetune_block(config: dict, backbone: str, **overrides: str | int | None) -> dict:
     """The `finetune` block a backbone trains with: the global block (schema defaults
     filled in), overridden key by key by the backbone's own, and by the `overrides` that
-    are not None (`loss`, `peft`: Table 3's GLA-Train, the Fig. 3 grid)."""
+    are not None (`loss`, `peft`, `seed`: Table 3's GLA-Train, Fig. 3, seed replicas)."""
     merged = dict(config["finetune"]) | (config["backbones"][backbone].get("finetune") or {})
     return merged | {k: v for k, v in overrides.items() if v is not None}
 
@@ -298,6 +298,7 @@ class EnsembleConfig:
 
     bootstrap_resamples: int = 1000  # stratified bootstrap resamples of the test images
     bootstrap_seed: int = 0
+    seed_draws: int = 64  # seed combinations per ensemble for the seed spread (all when fewer)
     debias_lambda: float | None = None  # z - lambda log q of each member; None: fitted on val
 
     def __post_init__(self) -> None:

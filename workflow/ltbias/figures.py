@@ -18,7 +18,14 @@ from . import files  # noqa: E402
 from .prior import P_GROUPS  # noqa: E402
 from .splits import D_GROUPS  # noqa: E402
 
-__all__ = ["accuracy_vs_cost", "accuracy_vs_members", "dxp_gain_heatmap", "peft_loss_gaps", "per_class_accuracy"]
+__all__ = [
+    "accuracy_vs_cost",
+    "accuracy_vs_members",
+    "control_bars",
+    "dxp_gain_heatmap",
+    "peft_loss_gaps",
+    "per_class_accuracy",
+]
 
 
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
@@ -142,4 +149,30 @@ def peft_loss_gaps(table: pd.DataFrame, path: str | os.PathLike) -> None:
         ax.set_title(f"{gap}: {title}")
     axes[0].set_ylabel("Many minus Few accuracy (points)")
     axes[0].legend(frameon=False, title="loss")
+    _save(fig, path)
+
+
+def control_bars(rows: pd.DataFrame, path: str | os.PathLike) -> None:
+    """The controls: for each M, accuracy by group of the mean single backbone, M seeds
+    of one backbone (mean over backbones) and M backbones (mean over subsets), with intervals."""
+    columns = ["d_many", "d_medium", "d_few", "p_many", "p_medium", "p_few", "all"]
+    names = [*D_GROUPS, *P_GROUPS, "All"]
+    sizes = sorted(m for m in rows["M"].unique() if m > 1)
+    fig, axes = plt.subplots(1, len(sizes), figsize=(8 * len(sizes), 4), squeeze=False, sharey=True)
+    single = rows[rows["M"] == 1].iloc[0]
+    for ax, m in zip(axes[0], sizes, strict=True):
+        shown = [("single backbone", single)] + [
+            (name.split(" (")[0], rows[rows["ensemble"] == name].iloc[0])
+            for name in (f"{m} seeds (mean over backbones)", f"{m} backbones (mean over subsets)")
+        ]
+        for k, (label, row) in enumerate(shown):
+            centre = row[columns].astype(float)
+            low = row[[f"{c}_lo" for c in columns]].astype(float).to_numpy()
+            high = row[[f"{c}_hi" for c in columns]].astype(float).to_numpy()
+            errors = _error_bars(centre.to_numpy(), low, high)
+            ax.bar(np.arange(len(columns)) + (k - 1) * 0.27, centre, 0.27, yerr=errors, capsize=2, label=label)
+        ax.set_xticks(np.arange(len(columns)), names)
+        ax.set_title(f"M = {m}")
+    axes[0][0].set_ylabel("test accuracy (%)")
+    axes[0][0].legend(frameon=False)
     _save(fig, path)

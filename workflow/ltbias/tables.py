@@ -25,9 +25,11 @@ __all__ = [
     "GAP_COLUMNS",
     "GROUP_COLUMNS",
     "PROTOCOLS",
+    "control_table",
     "gap_table",
     "method_table",
     "output_paths",
+    "seed_table",
     "table6",
     "table8",
     "table9",
@@ -234,6 +236,37 @@ def gap_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def control_table(rows: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFrame:
+    """The control table (`controls.control_rows`): each ensemble row, and after each M the
+    row `M backbones minus M seeds` with its paired interval and p-value (`X p`)."""
+    columns = _value_columns(rows)
+    records = []
+    for _, row in rows.iterrows():
+        records.append({"Method": row["ensemble"], "M": row["M"]} | _values(row, columns))
+        if row["ensemble"].startswith(f"{row['M']} backbones"):
+            gain = comparisons[comparisons["M"] == row["M"]].set_index("metric")
+            record = {"Method": f"{row['M']} backbones minus {row['M']} seeds", "M": row["M"]}
+            for key, column in columns.items():
+                entry = gain.loc[key]
+                record |= {column: entry["difference"], f"{column} lo": entry["lo"], f"{column} hi": entry["hi"]}
+                record[f"{column} p"] = entry["p_value"]
+            records.append(record)
+    return pd.DataFrame(records)
+
+
+def seed_table(spread: pd.DataFrame, display_names: dict[str, str]) -> pd.DataFrame:
+    """Tables 6 and 8 over training runs (`controls.seed_variance`): every subset's mean
+    accuracy with its standard deviation over the seed draws (`X sd`)."""
+    columns = _value_columns(spread)
+    records = []
+    for _, row in spread.iterrows():
+        record = {"Subset": " + ".join(display_names[b] for b in row["subset"].split("+")), "Draws": row["draws"]}
+        for key, column in columns.items():
+            record |= {column: row[key], f"{column} sd": row[f"{key}_sd"]}
+        records.append(record)
+    return pd.DataFrame(records)
+
+
 def method_table(metrics: pd.DataFrame, methods: dict[str, str]) -> pd.DataFrame:
     """One row per test protocol (where the metrics have several) and method, `methods`
     mapping each metrics variant to its name in the table, in that order (Tables 3 and 4)."""
@@ -257,7 +290,7 @@ def _display(frame: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, list[str
     """Strings for Markdown and LaTeX: `X ± half-width` where `X lo`/`X hi` exist, a `*`
     where `X p` is below 0.05; the interval and p columns fold into `X`. Also returns the
     numeric columns (whose best value is bolded in LaTeX)."""
-    folded = {c for base in frame for c in (f"{base} lo", f"{base} hi", f"{base} p") if c in frame}
+    folded = {c for base in frame for c in (f"{base} lo", f"{base} hi", f"{base} p", f"{base} sd") if c in frame}
     shown, numeric = {}, []
     for column in (c for c in frame if c not in folded):
         values = frame[column]
@@ -269,6 +302,9 @@ def _display(frame: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, list[str
         if f"{column} lo" in frame:
             half = (frame[f"{column} hi"] - frame[f"{column} lo"]) / 2
             text = text.where(half.isna(), text + half.map(lambda h: f" ± {h:.{decimals}f}"))
+        if f"{column} sd" in frame:
+            sd = frame[f"{column} sd"]
+            text = text.where(sd.isna(), text + sd.map(lambda s: f" ± {s:.{decimals}f} sd"))
         if f"{column} p" in frame:
             text = text.where(~(frame[f"{column} p"] < SIGNIFICANT), text + "*")
         shown[column] = text

@@ -245,8 +245,8 @@ def list_settings(wildcards):
     )
 
 
-def finetune_settings(wildcards, loss=None, peft=None):
-    block = finetune_block(config, wildcards.backbone, loss=loss, peft=peft)
+def finetune_settings(wildcards, loss=None, peft=None, seed=None):
+    block = finetune_block(config, wildcards.backbone, loss=loss, peft=peft, seed=seed)
     tracked = {k: v for k, v in block.items() if k not in UNTRACKED_FINETUNE_KEYS}
     return canonical(
         {
@@ -437,6 +437,34 @@ def fig3_settings(wildcards):
         {
             "backbone": lift_backbone(wildcards.dataset),
             "cells": [list(cell) for cell in fig3_grid(wildcards.dataset)],
+            "prior": config["prior"],
+            "ensemble": config["ensemble"],
+            "decimals": config["tables"]["decimals"],
+        }
+    )
+
+
+def replica_files(dataset):
+    """The test logits of every backbone's replicas (`datasets.<dataset>.replicas`), backbone
+    by backbone: the default run's first (seed `finetune.seed`), then seeds + 1, + 2, ...
+    """
+    paths = []
+    for backbone in dataset_backbones(dataset):
+        paths.append(f"results/{dataset}/logits/{backbone}/test.npz")
+        first = finetune_block(config, backbone)["seed"]
+        for seed in range(first + 1, first + config["datasets"][dataset]["replicas"]):
+            paths.append(
+                f"results/{dataset}/replicas/{backbone}/seed{seed}/logits/test.npz"
+            )
+    return paths
+
+
+def controls_settings(wildcards):
+    return canonical(
+        presentation(wildcards.dataset)
+        | {
+            "dataset": wildcards.dataset,
+            "replicas": config["datasets"][wildcards.dataset]["replicas"],
             "prior": config["prior"],
             "ensemble": config["ensemble"],
             "decimals": config["tables"]["decimals"],

@@ -70,3 +70,25 @@ use rule finetune as fig3_finetune with:
         ),
         untracked=finetune_untracked,
         root=dataset_root,
+
+
+use rule finetune as replica_finetune with:
+    input:
+        unpack(finetune_inputs),
+    output:
+        checkpoint="results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt",
+        history="results/{dataset}/replicas/{backbone}/seed{seed}/history.json",
+        provenance="results/{dataset}/replicas/{backbone}/seed{seed}/provenance.json",
+    log:
+        "logs/replica_finetune/{dataset}/{backbone}/seed{seed}.log",
+    benchmark:
+        "benchmarks/replica_finetune/{dataset}/{backbone}/seed{seed}.tsv"
+    wildcard_constraints:
+        seed=r"\d+",
+    params:
+        job="finetune",
+        settings=lambda wildcards: finetune_settings(
+            wildcards, seed=int(wildcards.seed)
+        ),
+        untracked=finetune_untracked,
+        root=dataset_root,

@@ -82,6 +82,33 @@ use rule logits as fig3_logits with:
         root=dataset_root,
 
 
+use rule logits as replica_logits with:
+    input:
+        unpack(
+            lambda wildcards: logits_inputs(
+                wildcards,
+                "results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt",
+            )
+        ),
+    output:
+        val_logits="results/{dataset}/replicas/{backbone}/seed{seed}/logits/val.npz",
+        test_logits="results/{dataset}/replicas/{backbone}/seed{seed}/logits/test.npz",
+        test_tte_logits="results/{dataset}/replicas/{backbone}/seed{seed}/logits/test_tte.npz",
+        knn="results/{dataset}/replicas/{backbone}/seed{seed}/logits/knn_test.npz",
+        cost="results/{dataset}/replicas/{backbone}/seed{seed}/logits/cost.json",
+        provenance="results/{dataset}/replicas/{backbone}/seed{seed}/logits/provenance.json",
+    log:
+        "logs/replica_logits/{dataset}/{backbone}/seed{seed}.log",
+    benchmark:
+        "benchmarks/replica_logits/{dataset}/{backbone}/seed{seed}.tsv"
+    wildcard_constraints:
+        seed=r"\d+",
+    params:
+        job="logits",
+        settings=canonical({"evaluation": config["evaluation"]}),
+        root=dataset_root,
+
+
 rule zeroshot_logits:
     input:
         backbone="results/backbones/{backbone}/backbone.json",

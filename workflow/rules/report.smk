@@ -169,3 +169,48 @@ rule fig3:
             )
             + expand("results/{dataset}/figures/peft_loss_gaps.svg", dataset=DATASETS)
         ),
+
+
+rule controls_table:
+    input:
+        replicas=lambda wc: replica_files(wc.dataset),
+        priors=member_files("results/{dataset}/prior/{backbone}.csv"),
+        test="results/{dataset}/splits/test.csv",
+        classes="results/{dataset}/splits/classes.csv",
+        code=job_code("controls_table"),
+    output:
+        controls_csv=table_output("controls", "csv"),
+        controls_md=table_output("controls", "md"),
+        controls_tex=table_output("controls", "tex"),
+        seed_variance_csv=table_output("seed_variance", "csv"),
+        seed_variance_md=table_output("seed_variance", "md"),
+        seed_variance_tex=table_output("seed_variance", "tex"),
+        figure=figure_output("controls"),
+    log:
+        "logs/controls_table/{dataset}.log",
+    benchmark:
+        "benchmarks/controls_table/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        settings=controls_settings,
+    script:
+        JOB_SCRIPT
+
+
+# `snakemake controls`: M seeds of one backbone against M backbones (`replicas` per dataset)
+rule controls:
+    input:
+        with_missing_intermediates(
+            expand(
+                "results/{dataset}/tables/controls.{ext}",
+                dataset=DATASETS,
+                ext=TABLE_FORMATS,
+            )
+            + expand("results/{dataset}/figures/controls.svg", dataset=DATASETS)
+        ),
