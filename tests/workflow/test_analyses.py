@@ -40,6 +40,7 @@ def test_fig3_and_controls_add_fine_tunes_and_leave_the_default_run_alone(finish
     assert not torch.equal(first["state"]["adapters"]["0.down.weight"], second["state"]["adapters"]["0.down.weight"])
     test = results / "toy/splits/test.csv"
     logits, _ = caches.load_logits(replica / "logits/test.npz", test, 9)
-    again = snakemake(finished_copy, "controls", "--configfile", MICRO, "--forcerun", str(replica / "checkpoint.pt"))
+    forced = str((replica / "checkpoint.pt").relative_to(finished_copy))
+    again = snakemake(finished_copy, "controls", "--configfile", MICRO, "--forcerun", forced)
     assert again.returncode == 0, again.stderr[-3000:]
     assert np.array_equal(caches.load_logits(replica / "logits/test.npz", test, 9)[0], logits)  # deterministic
