@@ -5,7 +5,8 @@ semantic factor c. Summing fine-tunes of one backbone that differ only in their 
 ensemble too, and averages out training noise without any new c. If the paper is right, M
 different backbones beat M seeds of the same backbone, most on P-Few. Every row is
 measured on the same test images and the same stratified bootstrap draws, so the
-difference of two rows has its own paired interval (`bootstrap.py`).
+difference of two rows has its own paired interval (`bootstrap.py`). The seeds also give
+what the bootstrap leaves out: every subset's spread over training runs (`seed_variance`).
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import bootstrap
-from .ensemble import METRIC_GROUPS
+from .intervals import column_weights, measure_rows
 from .prior import p_groups
 from .subsets import subset_name, subsets
 
@@ -47,19 +47,6 @@ def _rows(logits: dict[str, list[np.ndarray]], labels: np.ndarray, names: dict[s
     return rows
 
 
-def _column_weights(groupings: dict[str, np.ndarray], sizes: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """The accuracy columns the groupings define, and their (C, K) per-class weights."""
-    columns = [c for c, (kind, _) in METRIC_GROUPS.items() if kind is None or kind in groupings]
-    weights = [bootstrap.class_weights(sizes, groupings.get(kind or "d"), group) for kind, group in
-               (METRIC_GROUPS[c] for c in columns)]  # fmt: skip
-    return columns, np.stack(weights, axis=1)
-
-
-def _comparison(point: float, low: float, high: float, p_value: float, empty: bool) -> dict:
-    values = (np.nan,) * 4 if empty else (point, low, high, p_value)
-    return dict(zip(("difference", "lo", "hi", "p_value"), values, strict=True))
-
-
 def control_rows(
     logits: dict[str, list[np.ndarray]],
     labels: np.ndarray,
@@ -82,31 +69,19 @@ def control_rows(
     """
     labels = np.asarray(labels)
     rows = _rows(logits, labels, names or {b: b for b in logits})
-    n_classes = len(next(iter(groupings.values())))
-    columns, weights = _column_weights(groupings, np.bincount(labels, minlength=n_classes))
     order = list(rows)
-    correct = np.stack([rows[name][1] for name in order], axis=1).astype(np.float64)
     multi = sorted({m for m, _ in rows.values() if m > 1})
-    better = [order.index(BACKBONES_ROW.format(m=m)) for m in multi]
-    seeds = [order.index(MEAN_SEEDS_ROW.format(m=m)) for m in multi]
-    batched = np.broadcast_to(weights, (len(order), *weights.shape))
-    distribution, differences = bootstrap.resample(correct, labels, batched, n_resamples, seed, pairs=(better, seeds))
-    point = np.stack([np.bincount(labels, weights=c, minlength=n_classes) for c in correct.T]) @ np.nan_to_num(weights)
-    low, high = bootstrap.interval(distribution)
-    empty = np.isnan(weights).all(axis=0)
-    table = pd.DataFrame({"ensemble": order, "M": [rows[name][0] for name in order]})
-    for k, column in enumerate(columns):
-        for suffix, values in (("", point[:, k]), ("_lo", low[:, k]), ("_hi", high[:, k])):
-            table[column + suffix] = np.where(empty[k], np.nan, values)
-    gain = point[better] - point[seeds]
-    diff_low, diff_high = bootstrap.interval(differences)
-    p_values = bootstrap.one_sided_p(differences)
-    records = [
-        {"M": m, "metric": column} | _comparison(gain[i, k], diff_low[i, k], diff_high[i, k], p_values[i, k], empty[k])
-        for i, m in enumerate(multi)
-        for k, column in enumerate(columns)
-    ]
-    return table, pd.DataFrame(records, columns=["M", "metric", "difference", "lo", "hi", "p_value"])
+    pairs = (
+        [order.index(BACKBONES_ROW.format(m=m)) for m in multi],
+        [order.index(MEAN_SEEDS_ROW.format(m=m)) for m in multi],
+    )
+    sizes = np.bincount(labels, minlength=len(next(iter(groupings.values()))))
+    correct = np.stack([rows[name][1] for name in order], axis=1)
+    table, comparisons = measure_rows(correct, labels, column_weights(groupings, sizes), n_resamples, seed, pairs=pairs)
+    table.insert(0, "M", [rows[name][0] for name in order])
+    table.insert(0, "ensemble", order)
+    comparisons.insert(0, "M", [multi[i] for i in comparisons.pop("pair")])
+    return table, comparisons
 
 
 def _seed_draws(n_members: int, n_seeds: int, max_draws: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
@@ -143,13 +118,14 @@ def seed_variance(
     for subset in subsets(list(logits)):
         mean_prior = np.mean([priors[b] / priors[b].sum() for b in subset], axis=0)
         groupings = {"d": d_groups, "p": p_groups(mean_prior, *p_fractions)}
-        columns, weights = _column_weights(groupings, sizes)
+        weights = column_weights(groupings, sizes)
         draws = _seed_draws(len(subset), n_seeds, max_draws, rng)
         correct = np.stack([ensemble_correct([logits[b][s] for b, s in zip(subset, d, strict=True)], labels)
                             for d in draws], axis=1)  # fmt: skip
-        accuracy = np.stack([np.bincount(labels, weights=c, minlength=len(sizes)) for c in correct.T]) @ weights
+        counts = np.stack([np.bincount(labels, weights=c, minlength=len(sizes)) for c in correct.T])
+        accuracy = counts @ np.stack(list(weights.values()), axis=1)
         record = {"subset": subset_name(subset), "size": len(subset), "draws": len(draws)}
-        for k, column in enumerate(columns):
+        for k, column in enumerate(weights):
             record[column] = accuracy[:, k].mean()
             record[f"{column}_sd"] = accuracy[:, k].std(ddof=1) if len(draws) > 1 else np.nan
         records.append(record)

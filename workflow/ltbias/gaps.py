@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import bootstrap
-from .ensemble import METRIC_GROUPS
+from .intervals import column_weights, measure_rows
 
 __all__ = ["GAPS", "group_gaps"]
 
@@ -26,25 +25,7 @@ def group_gaps(
     `groupings` (`d`, `p` -> (C,) group of each class) and the `GAPS`, each with `_lo` and
     `_hi` (95 % percentile interval); percent."""
     labels = np.asarray(labels)
-    n_classes = len(next(iter(groupings.values())))
-    sizes = np.bincount(labels, minlength=n_classes)
-    columns = {
-        name: bootstrap.class_weights(sizes, groupings.get(kind or "d"), group)
-        for name, (kind, group) in METRIC_GROUPS.items()
-        if kind is None or kind in groupings
-    }
-    columns |= {gap: columns[many] - columns[few] for gap, (many, few) in GAPS.items() if many in columns}
-    weights = np.stack(list(columns.values()), axis=1)  # (C, K)
-    correct = np.asarray(correct, dtype=bool)
-    counts = np.stack([np.bincount(labels, weights=c, minlength=n_classes) for c in correct.T])  # (R, C)
-    point = counts @ np.nan_to_num(weights)
-    batched = np.broadcast_to(weights, (correct.shape[1], *weights.shape))
-    distribution, _ = bootstrap.resample(correct, labels, batched, n_resamples, seed)
-    low, high = bootstrap.interval(distribution)
-    empty = np.isnan(weights).all(axis=0)  # a group without classes
-    frame = {}
-    for k, name in enumerate(columns):
-        frame[name] = np.where(empty[k], np.nan, point[:, k])
-        frame[f"{name}_lo"] = np.where(empty[k], np.nan, low[:, k])
-        frame[f"{name}_hi"] = np.where(empty[k], np.nan, high[:, k])
-    return pd.DataFrame(frame)
+    sizes = np.bincount(labels, minlength=len(next(iter(groupings.values()))))
+    weights = column_weights(groupings, sizes)
+    weights |= {gap: weights[many] - weights[few] for gap, (many, few) in GAPS.items() if many in weights}
+    return measure_rows(correct, labels, weights, n_resamples, seed)[0]

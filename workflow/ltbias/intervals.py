@@ -13,7 +13,7 @@ import pandas as pd
 from . import bootstrap
 from .ensemble import METRIC_GROUPS, Evaluation
 
-__all__ = ["COMPARED", "COMPARISON_COLUMNS", "with_intervals"]
+__all__ = ["COMPARED", "COMPARISON_COLUMNS", "column_weights", "measure_rows", "with_intervals"]
 
 COMPARED = ("best single", "LIFT")  # what every multi-member row is compared with
 COMPARISON_COLUMNS = [
@@ -102,3 +102,58 @@ def with_intervals(
     intervals = metrics.assign(**bounds)
     intervals = intervals[ordered + [c for c in intervals if c not in ordered]]
     return intervals, pd.DataFrame(records, columns=COMPARISON_COLUMNS)  # headers even with one backbone
+
+
+def column_weights(groupings: dict[str, np.ndarray], sizes: np.ndarray) -> dict[str, np.ndarray]:
+    """`all` and every group accuracy column that `groupings` (`d`, `p` -> (C,) group of each
+    class) define, in `METRIC_GROUPS` order -> its (C,) per-class weights
+    (`bootstrap.class_weights`; `sizes` are the test images per class)."""
+    return {
+        column: bootstrap.class_weights(sizes, groupings.get(kind or "d"), group)
+        for column, (kind, group) in METRIC_GROUPS.items()
+        if kind is None or kind in groupings
+    }
+
+
+def measure_rows(
+    correct: np.ndarray,
+    labels: np.ndarray,
+    weights: dict[str, np.ndarray],
+    n_resamples: int = 1000,
+    seed: int = 0,
+    pairs: tuple[list[int], list[int]] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Accuracies with 95 % intervals of rows that share their class weights.
+
+    `correct` is (N, R): each row's correctness per test image, or a mean of several in
+    [0, 1]; `weights` maps each column to its (C,) class weights (`column_weights`, or any
+    linear combination of them, such as a gap). Returns one row per column of `correct`
+    with `<column>`, `<column>_lo`, `<column>_hi`, and for `pairs` (rows, references) the
+    differences: `pair`, `metric`, `difference`, `lo`, `hi`, `p_value` (one-sided bootstrap
+    p of "no gain"). A column whose classes have no test image is NaN throughout.
+    """
+    labels = np.asarray(labels)
+    correct = np.asarray(correct, dtype=np.float64)
+    columns = list(weights)
+    matrix = np.stack([weights[c] for c in columns], axis=1)  # (C, K)
+    batched = np.broadcast_to(matrix, (correct.shape[1], *matrix.shape))
+    distribution, differences = bootstrap.resample(correct, labels, batched, n_resamples, seed, pairs=pairs)
+    counts = np.stack([np.bincount(labels, weights=c, minlength=len(matrix)) for c in correct.T])  # (R, C)
+    point = counts @ np.nan_to_num(matrix)
+    low, high = bootstrap.interval(distribution)
+    empty = np.isnan(matrix).all(axis=0)
+    table = {}
+    for k, column in enumerate(columns):
+        for suffix, values in (("", point[:, k]), ("_lo", low[:, k]), ("_hi", high[:, k])):
+            table[column + suffix] = np.where(empty[k], np.nan, values)
+    records = []
+    if pairs is not None:
+        gain = point[list(pairs[0])] - point[list(pairs[1])]
+        diff_low, diff_high = bootstrap.interval(differences)
+        p_values = bootstrap.one_sided_p(differences)
+        for i in range(len(pairs[0])):
+            for k, column in enumerate(columns):
+                values = (gain[i, k], diff_low[i, k], diff_high[i, k], p_values[i, k])
+                records.append({"pair": i, "metric": column} | _comparison(*values, empty[k]))
+    comparisons = pd.DataFrame(records, columns=["pair", "metric", "difference", "lo", "hi", "p_value"])
+    return pd.DataFrame(table), comparisons
