@@ -420,11 +420,12 @@ def fig3_grid(dataset):
     cells = {}
     for peft in config["fig3"]["pefts"]:
         for loss in config["fig3"]["losses"]:
-            trained = (peft, loss) == (block["peft"], block["loss"])
-            folder = "logits" if trained else f"fig3/{backbone}/{peft}-{loss}/logits"
-            cells[(peft, loss)] = f"results/{dataset}/{folder}/" + (
-                f"{backbone}/test.npz" if trained else "test.npz"
-            )
+            if (peft, loss) == (block["peft"], block["loss"]):
+                cells[(peft, loss)] = f"results/{dataset}/logits/{backbone}/test.npz"
+            else:
+                cells[(peft, loss)] = (
+                    f"results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/test.npz"
+                )
     return cells
 
 
