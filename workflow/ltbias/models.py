@@ -187,26 +187,18 @@ class LongTailClassifier(nn.Module):
         visual.proj = None  # the head reads the ln_post feature, not the joint embedding
         for block in blocks:
             block.attn = _SequenceFirstAttention(block.attn)
-        width = visual.ln_post.normalized_shape[0]
         self.peft, self.bottleneck, self.prompt_length = peft, bottleneck, prompt_length
         if peft == "adaptformer":
-            self.adapters = nn.ModuleList(AdaptFormer(width, bottleneck) for _ in blocks)
-            for block, adapter in zip(blocks, self.adapters, strict=True):
-                block.mlp = _ParallelAdapterMLP(block.ln_2, block.mlp, block.ls_2, adapter)
-                block.ln_2, block.ls_2 = nn.Identity(), nn.Identity()
+            self.adapters = _insert_adapters(visual, bottleneck)
         else:
-            prompted = range(len(blocks)) if peft == "vpt_deep" else range(1)
-            patch_size = visual.conv1.kernel_size[0]
-            self.prompts = nn.ModuleList(PromptTokens(prompt_length, width, patch_size) for _ in prompted)
-            seq_len = visual.positional_embedding.shape[0]  # CLS and patch tokens
-            for i, prompt in zip(prompted, self.prompts, strict=True):
-                blocks[i] = _PromptedBlock(blocks[i], prompt, seq_len)
+            self.prompts = _insert_prompts(visual, prompt_length, deep=peft == "vpt_deep")
         self.visual = visual
         self.head = head
 
     def trainable_modules(self) -> dict[str, nn.Module]:
-        tuned = self.adapters if self.peft == "adaptformer" else self.prompts
-        return {"adapters" if self.peft == "adaptformer" else "prompts": tuned, "head": self.head}
+        if self.peft == "adaptformer":
+            return {"adapters": self.adapters, "head": self.head}
+        return {"prompts": self.prompts, "head": self.head}
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for module in self.trainable_modules().values() for p in module.parameters()]
@@ -223,6 +215,28 @@ class LongTailClassifier(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.visual(images))
+
+
+def _insert_adapters(visual: VisionTransformer, bottleneck: int) -> nn.ModuleList:
+    """An AdaptFormer beside every block's MLP, reading the pre-ln_2 stream."""
+    blocks = visual.transformer.resblocks
+    adapters = nn.ModuleList(AdaptFormer(visual.ln_post.normalized_shape[0], bottleneck) for _ in blocks)
+    for block, adapter in zip(blocks, adapters, strict=True):
+        block.mlp = _ParallelAdapterMLP(block.ln_2, block.mlp, block.ls_2, adapter)
+        block.ln_2, block.ls_2 = nn.Identity(), nn.Identity()
+    return adapters
+
+
+def _insert_prompts(visual: VisionTransformer, length: int, deep: bool) -> nn.ModuleList:
+    """VPT prompts at the first block (shallow) or at every block (deep)."""
+    blocks = visual.transformer.resblocks
+    prompted = range(len(blocks)) if deep else range(1)
+    width, patch_size = visual.ln_post.normalized_shape[0], visual.conv1.kernel_size[0]
+    prompts = nn.ModuleList(PromptTokens(length, width, patch_size) for _ in prompted)
+    seq_len = visual.positional_embedding.shape[0]  # CLS and patch tokens
+    for i, prompt in zip(prompted, prompts, strict=True):
+        blocks[i] = _PromptedBlock(blocks[i], prompt, seq_len)
+    return prompts
 
 
 def prompt_names(class_names: Sequence[str]) -> list[str]:
