@@ -23,15 +23,18 @@ def test_editing_a_package_file_reruns_exactly_the_rules_whose_jobs_read_it(fini
 
     Edited: every job module (each read by the rules that run it), a module every job reads
     and one no job reads. `test_importgraph` checks every rule's code inputs file by file
-    against Python; this shows that Snakemake reruns exactly by them."""
+    against Python; this shows that Snakemake reruns exactly by them. Only the rules of the
+    default target count: the others (`stage`, `table3`'s, `fig3`'s, `controls`') are not
+    in its plan, edited or not."""
     package = finished_copy / "workflow" / "ltbias"
-    jobs = {rule: job for rule, job in rule_jobs().items() if rule != "stage"}  # no outputs: never planned unasked
+    planned = set(planned_jobs(_dry_run(finished_copy, "--forceall")))
+    jobs = {rule: job for rule, job in rule_jobs().items() if rule in planned}
     edited = [*sorted((package / "jobs").glob("[a-z]*.py")), package / "files.py", package / "lineage.py"]
     one_per_readers = {}
     for path in edited:
         name = str(path.relative_to(package))
         one_per_readers.setdefault(frozenset(rule for rule, job in jobs.items() if name in job_imports[job]), path)
-    assert len(one_per_readers) >= 14 and frozenset() in one_per_readers  # lineage.py: no job reads it
+    assert len(one_per_readers) >= 12 and frozenset() in one_per_readers  # lineage.py: no job reads it
     assert max(one_per_readers, key=len) == frozenset(jobs)  # files.py: every job reads it
     for readers, path in one_per_readers.items():
         name = str(path.relative_to(package))
