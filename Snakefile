@@ -21,14 +21,19 @@ include: "workflow/rules/finetune.smk"
 include: "workflow/rules/logits.smk"
 include: "workflow/rules/ensemble.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/recovery.smk"
 include: "workflow/rules/stage.smk"
 
 
+check_settings()
+
+
 onstart:
+    refuse_placeholders()
     clear_fatal()
 
 
 rule all:
     default_target: True
     input:
-        with_missing_intermediates(final_outputs()),
+        with_missing_intermediates(layout.final_outputs(config)),

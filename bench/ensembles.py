@@ -101,7 +101,7 @@ def child(method: str, paths: list[str], classes: int, threads: int) -> None:
     }
     if len(names) <= MAX_VARIANT_MEMBERS and method == "lattice":
         started = time.perf_counter()  # the job's rows: fitted (size >= 2), debiased and GLA variants too
-        weights = {subset_name(s): np.full(len(s), 1 / len(s)) for s in subsets(names) if len(s) > 1}
+        weights = {"fitted": {subset_name(s): np.full(len(s), 1 / len(s)) for s in subsets(names) if len(s) > 1}}
         zeros = {b: np.zeros(classes, dtype=np.float32) for b in names}
         offsets = {"debiased": zeros, "gla": zeros}
         rows = ensemble.evaluate_ensembles(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -50,16 +49,11 @@ def job_imports() -> dict[str, list[str]]:
     when the job script loads that job (see tests/imports_probe.py)."""
     package = REPO / "workflow" / "ltbias"
     script = REPO / "workflow" / "scripts" / "job.py"
-
-    def probe(job: str) -> list[str]:
-        command = [sys.executable, str(REPO / "tests" / "imports_probe.py"), str(script), str(package), job]
-        result = subprocess.run(command, capture_output=True, text=True, env={})
-        assert result.returncode == 0, result.stderr[-2000:]
-        return json.loads(result.stdout)
-
     jobs = sorted(set(rule_jobs().values()))
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(jobs, pool.map(probe, jobs), strict=True))
+    command = [sys.executable, str(REPO / "tests" / "imports_probe.py"), str(script), str(package), *jobs]
+    result = subprocess.run(command, capture_output=True, text=True, env={})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

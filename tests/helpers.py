@@ -30,10 +30,10 @@ def rule_blocks() -> dict[str, str]:
 
 
 def rule_jobs() -> dict[str, str]:
-    """Rule name -> the job module it runs (its `job` param, else its own name), for every
-    rule that runs the job script."""
+    """Rule name -> the job module it runs (`job_params("<job>")`), for every rule that runs
+    the job script."""
     return {
-        rule: (re.search(r'job="(\w+)"', block) or re.match(r"(\w+)", rule)).group(1)
+        rule: re.search(r'job_params\("(\w+)"', block).group(1)
         for rule, block in rule_blocks().items()
         if "JOB_SCRIPT" in block
     }

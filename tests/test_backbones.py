@@ -1,10 +1,14 @@
+import json
+import time
+
 import open_clip
 import pytest
 import torch
 
 from helpers import TOY_MODEL
-from ltbias import backbones, config
+from ltbias import backbones, config, files, staging
 from ltbias.config import Backbone
+from ltbias.errors import FetchError, JobError
 
 
 def _backbone(model, key="x", **weights):
@@ -71,10 +75,28 @@ def test_fetch_stores_the_downloaded_state_dict(tmp_path, monkeypatch, toy_weigh
 
     monkeypatch.setattr(backbones, "download_pretrained", fake_download)
     monkeypatch.setattr(backbones, "get_pretrained_cfg", lambda model, tag: {"hf_hub": f"org/{model}-{tag}/"})
-    backbones.fetch_pretrained(TOY_MODEL, "some_tag", tmp_path / "cache" / "toy.pt")
+    monkeypatch.setattr(staging, "probe", lambda url, where: None)  # the hub is reachable
+    backbones.fetch_pretrained(TOY_MODEL, "some_tag", tmp_path / "cache" / "toy.pt", "backbones.toy.weights")
     assert asked["cfg"]["hf_hub"] == f"org/{TOY_MODEL}-some_tag/"
     stored = torch.load(tmp_path / "cache" / "toy.pt", weights_only=True)
     assert set(stored) == set(torch.load(toy_weights, weights_only=True))
+    record = json.loads((tmp_path / "cache" / "toy.pt.json").read_text())
+    assert record["source"] == {"model": TOY_MODEL, "tag": "some_tag"}
+    assert record["sha256"] == files.sha256(tmp_path / "cache" / "toy.pt")
+
+
+def test_an_offline_fetch_fails_in_seconds_and_says_what_to_do(tmp_path, monkeypatch):
+    """A host that does not answer (no internet) fails within the probe's 5 s, not after
+    minutes of download retries; the message names both ways to bring the weights."""
+    monkeypatch.setattr(backbones, "HF_ENDPOINT", "https://hub.invalid")  # a name no resolver knows
+    started = time.perf_counter()
+    with pytest.raises(FetchError) as error:
+        backbones.fetch_pretrained("ViT-B-16", "openai", tmp_path / "clip.pt", "backbones.clip.weights")
+    assert time.perf_counter() - started < 10
+    message = str(error.value)
+    assert "backbones.clip.weights.tag openai: this machine cannot reach hub.invalid" in message
+    assert "`snakemake stage`" in message and "backbones.clip.weights.file" in message
+    assert not (tmp_path / "clip.pt").exists()
 
 
 def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(tmp_path, monkeypatch):
@@ -145,3 +167,29 @@ def test_weights_of_another_architecture_name_the_first_wrong_keys(tmp_path):
     message = str(error.value)
     assert f"1 missing keys, first {first}" in message and "1 unexpected keys, first visual.extra.weight" in message
     assert "first text_projection (3, 3) (expected" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), "not a checkpoint"),
+        (b"PK\x03\x04" + bytes(64), "not a checkpoint"),  # the start of a zip, cut off
+        (b"", "not a checkpoint"),
+    ],
+    ids=["an image", "a truncated archive", "empty"],
+)
+def test_a_file_that_is_not_a_checkpoint_is_named_without_a_traceback(tmp_path, content, message):
+    """One line, not retried (a JobError), and the file is read once: not again to explain."""
+    path = tmp_path / "weights.pt"
+    path.write_bytes(content)
+    with pytest.raises(backbones.UnreadableWeightsError, match=message) as error:
+        backbones.load_clip(TOY_MODEL, path)
+    assert isinstance(error.value, JobError) and not error.value.retryable and "weights.pt" in str(error.value)
+
+
+def test_a_corrupt_torch_archive_is_named(tmp_path):
+    torch.save(_toy_state(), tmp_path / "whole.pt")
+    data = (tmp_path / "whole.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(data[: len(data) // 2] + data[-2000:])  # keeps the end of central directory
+    with pytest.raises(backbones.UnreadableWeightsError, match=r"cut\.pt"):
+        backbones.load_clip(TOY_MODEL, tmp_path / "cut.pt")

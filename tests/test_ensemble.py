@@ -68,7 +68,12 @@ def test_fitted_and_debiased_rows_score_what_they_claim():
     classes = _classes([150, 50, 5])
     offsets = {"a": np.array([0.0, 0.0, -5.0], dtype=np.float32), "b": np.zeros(3, dtype=np.float32)}
     evaluation = ensemble.evaluate_ensembles(
-        ["a", "b"], [a, b], labels, classes, offsets={"debiased": offsets}, weights={"a+b": np.array([1.0, 0.0])}
+        ["a", "b"],
+        [a, b],
+        labels,
+        classes,
+        offsets={"debiased": offsets},
+        weights={"fitted": {"a+b": np.array([1.0, 0.0])}},
     )
     rows = evaluation.metrics.set_index(["subset", "variant"])
     assert list(rows.index) == [

@@ -40,3 +40,18 @@ def test_labels_of_points_at_one_cost_are_stacked_apart_in_accuracy_order():
     y = pd.Series([60.1, 62.9, 70.0, 63.6])
     rises = _label_rises(x, y)
     assert rises == [-10.0, 0.0, 0.0, 10.0]  # the three single members, lowest to highest
+
+
+def test_the_report_captions_say_what_the_variant_registry_computes():
+    """A caption that names a way of combining members (Table 8's P(c), Table 3's GLA
+    post-hoc) writes that variant's formula as the registry has it; Table 8's names all."""
+    from helpers import REPO
+    from ltbias.variants import VARIANTS
+
+    captions = {p.name: " ".join(p.read_text().split()) for p in (REPO / "workflow" / "report").glob("*.rst")}
+    for variant in VARIANTS.values():
+        label = variant.label.replace("{fitted_on}", "val")  # "fitted on val"
+        for name, caption in captions.items():
+            if label in caption and variant.name != "uniform":  # "uniform P(c)" is no formula
+                assert f"{label} {variant.formula}" in caption, (name, variant.name)
+        assert f"{label} {variant.formula}" in captions["table8.rst"], variant.name

@@ -1,8 +1,10 @@
 import numpy as np
+import open_clip
 import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
+from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
 
 from helpers import TOY_MODEL
 from ltbias import backbones, data, inference, models, toyworld
@@ -63,10 +65,29 @@ def test_zero_shot_logits_are_scaled_cosines(toy_weights, toy_preprocess, small_
     clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
     images = torch.randn(3, 3, 32, 32)
     with torch.no_grad():
-        text = models.text_features(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.")
+        text = models.text_features(clip, TOY_MODEL, small_world.class_names, ["a photo of a {}."])
         expected = clip.logit_scale.exp() * F.normalize(clip.encode_image(images), dim=-1) @ text
-        zero_shot = models.ZeroShotClassifier(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.")
+        zero_shot = models.ZeroShotClassifier(clip, TOY_MODEL, small_world.class_names, ["a photo of a {}."])
         torch.testing.assert_close(zero_shot(images), expected)
+
+
+def test_the_template_ensemble_is_open_clips_own_classifier(toy_weights, toy_preprocess, small_world):
+    """GLA's zero-shot classifier: OpenAI's 80 ImageNet templates, as open_clip builds it."""
+    clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
+    names = small_world.class_names  # no "_": prompt_names leaves them as they are
+    templates = models.zero_shot_templates("openai_imagenet")
+    assert len(templates) == 80
+    ensemble = models.ZeroShotClassifier(clip, TOY_MODEL, names, templates).text
+    tokenizer = open_clip.get_tokenizer(TOY_MODEL)
+    expected = open_clip.build_zero_shot_classifier(clip, tokenizer, names, OPENAI_IMAGENET_TEMPLATES, None)
+    torch.testing.assert_close(ensemble, expected)
+    single = models.ZeroShotClassifier(clip, TOY_MODEL, names, ["a photo of a {}."]).text
+    assert not torch.allclose(ensemble, single, atol=1e-3)
+
+
+def test_an_unknown_template_set_is_named():
+    with pytest.raises(ValueError, match=r"zeroshot_templates: 'imagenet' is not one of \['openai_imagenet'\]"):
+        models.zero_shot_templates("imagenet")
 
 
 def test_features_are_unit_norm_and_give_the_same_logits(test_set, toy_preprocess, toy_classifier):

@@ -87,8 +87,8 @@ def _split_stats(*args):
 
 
 def test_split_stats_checks_label_ranges_and_reports_duplicates_as_the_workflow_does(tmp_path):
-    (tmp_path / "classnames.txt").write_text("n0 cat\nn1 dog\n")
-    (tmp_path / "train.txt").write_text("a.jpg 0\nb.jpg 1\na.jpg 1\n")
+    (tmp_path / "classnames.txt").write_text("0 cat\n1 dog\n")
+    (tmp_path / "train.txt").write_text("a.jpg 0\nb.jpg 1\na.jpg 0\n")
     out = _split_stats(tmp_path / "train.txt", "--classnames", tmp_path / "classnames.txt")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["duplicates"] == {"list": {"count": 1, "first": ["a.jpg"]}}
@@ -106,3 +106,55 @@ def test_a_label_too_large_for_int64_names_its_file_and_line(tmp_path):
     path.write_text("a.jpg 1\nb.jpg 99999999999999999999\n")
     with pytest.raises(ValueError, match=r"mine.txt:2: label 99999999999999999999 is too large"):
         lists.read_split_list(path, "mine.txt")
+
+
+def _labelled(tmp_path, classnames, train):
+    (tmp_path / "classnames.txt").write_text(classnames)
+    (tmp_path / "train.txt").write_text(train)
+    where = {"train": "train.txt", "classnames": "classnames.txt"}
+    return lists.read_labelled("plain", tmp_path / "classnames.txt", {"train": tmp_path / "train.txt"}, where)
+
+
+def test_integer_class_ids_are_the_labels_whatever_the_line_order(tmp_path):
+    _, names = _labelled(tmp_path, "1 dog\n0 cat\n", "a.jpg 0\nb.jpg 1\n")
+    assert names == ["cat", "dog"]
+
+
+def test_folder_class_ids_name_the_labels_by_the_lists_folders(tmp_path):
+    """ImageNet-LT's `<wnid> <name>`: two lines swapped still give label 0 its own name."""
+    _, names = _labelled(tmp_path, "n02 dog\nn01 cat\n", "train/n01/a.jpg 0\ntrain/n02/b.jpg 1\n")
+    assert names == ["cat", "dog"]
+
+
+@pytest.mark.parametrize(
+    ("classnames", "train", "message"),
+    [
+        ("0 cat\n1 dog\n0 cow\n", "a.jpg 0\n", r"classnames.txt:3: class id '0' is also on line 1"),
+        ("0 cat\n1 dog\n3 cow\n", "a.jpg 0\n", r"class ids are labels 0..2, but 3 is among them"),
+        ("n01 cat\nn02 dog\nn03 cow\n", "t/n01/a.jpg 0\nt/n02/b.jpg 1\n", r"class 'n03' has no image in any split"),
+        ("n01 cat\nn02 dog\n", "t/n01/a.jpg 0\nt/n03/b.jpg 1\n", r"train.txt:2: t/n03/b.jpg lies in no class folder"),
+        ("n01 cat\nn02 dog\n", "t/n01/a.jpg 0\nt/n02/b.jpg 0\n", r"train.txt:2: label 0 is in folder 'n02', elsewhere"),
+        ("0 cat\nx dog\n", "a.jpg 0\nb.jpg 1\n", r"train.txt:1: a.jpg lies in no class folder"),
+    ],
+    ids=["duplicate id", "id out of range", "extra class", "unknown folder", "two folders", "non-integer id"],
+)
+def test_class_ids_that_do_not_name_the_labels_are_refused(tmp_path, classnames, train, message):
+    with pytest.raises(ValueError, match=message):
+        _labelled(tmp_path, classnames, train)
+
+
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "a/../../b.jpg"])
+def test_a_path_that_leaves_the_root_is_refused_with_its_line(tmp_path, path):
+    (tmp_path / "train.txt").write_text(f"a.jpg 0\n{path} 0\n")
+    with pytest.raises(ValueError, match=r"train.txt:2: .* is not a path inside the dataset root"):
+        lists.read_split_list(tmp_path / "train.txt")
+
+
+def test_a_path_listed_with_two_labels_is_refused_naming_both_places(tmp_path):
+    from ltbias import validate
+
+    with pytest.raises(
+        validate.SplitValidationError,
+        match=r"a.jpg is listed with different labels \(train.txt:1 label 0; train.txt:3 label 1\)",
+    ):
+        _labelled(tmp_path, "0 cat\n1 dog\n", "a.jpg 0\nb.jpg 1\na.jpg 1\n")

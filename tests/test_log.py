@@ -71,3 +71,14 @@ def test_attempt_logs_are_numbered_by_the_attempt(job_log):
     attempt = job_log.with_name("job.attempt2.log").read_text()
     assert "first start of attempt 2" in attempt and "requeued" in attempt
     assert not job_log.with_name("job.attempt1.log").exists() and not job_log.with_name("job.attempt3.log").exists()
+
+
+def test_a_failed_write_is_one_line(job_log, tmp_path):
+    """A full disk (or any output that cannot be written) is a reported error, not a crash."""
+    from ltbias import files
+
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(files.WriteError) as failed:
+        files.save_text(tmp_path / "taken", "x")
+    text = _crash(job_log, failed.value)
+    assert text.count("\n") == 1 and "ERROR ltbias: WriteError: " in text and "cannot write" in text

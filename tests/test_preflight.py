@@ -99,3 +99,85 @@ def test_the_signal_lead_is_the_slurm_profile_s():
 @pytest.mark.parametrize(("runtime", "seconds"), [("30s", 30), ("5m", 300), ("12h", 43200), ("2d", 172800)])
 def test_runtime_seconds(runtime, seconds):
     assert preflight.runtime_seconds(runtime) == seconds
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c["toy_world"].update(noise=float("nan")), "toy_world.noise: must be a finite number, got nan"),
+        (lambda c: c["toy_pretrain"].update(lr=float("nan")), "toy_pretrain.lr: must be a finite number, got nan"),
+        (
+            lambda c: c["backbones"]["toy_a"].update(preprocess={"mean": [0.5, float("nan"), 0.5]}),
+            "backbones.toy_a.preprocess.mean[1]: must be a finite number, got nan",
+        ),
+        (lambda c: c["finetune"].update(lr=float("inf")), "finetune.lr: must be a finite number, got inf"),
+    ],
+)
+def test_a_number_that_is_not_finite_is_named_at_start(micro, edit, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _check(micro, edit)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda c: c["finetune"].update(seed=-5),
+        lambda c: c["datasets"]["toy"]["split"].update(seed=1e30),
+        lambda c: c["toy_world"].update(seed=2**32),
+        lambda c: c["ensemble"].update(bootstrap_seed=-1),
+        lambda c: c["backbones"]["toy_b"]["weights"]["toy"].update(seed=-2),
+    ],
+    ids=["finetune", "split", "toy_world", "bootstrap", "toy weights"],
+)
+def test_a_seed_numpy_would_refuse_is_refused_by_the_schema(micro, edit):
+    with pytest.raises(Exception, match=r"(less than the minimum of 0|greater than the maximum of 4294967295)"):
+        _check(micro, edit)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda c: c.update(prompt="a photo of a shape."), lambda c: c.update(zeroshot_templates=["a {}.", "a shape."])],
+    ids=["prompt", "zeroshot_templates"],
+)
+def test_a_prompt_without_the_class_name_is_refused(micro, edit):
+    """Without `{}` every class gets the same text: constant zero-shot logits, exit 0."""
+    with pytest.raises(Exception, match=r"does not match '\\\\{\\\\}'|is not valid under any of the given schemas"):
+        _check(micro, edit)
+
+
+def test_a_weights_file_that_is_not_a_checkpoint_is_named_at_start(micro, tmp_path):
+    (tmp_path / "weights.pt").write_bytes(b"<html>404 Not Found</html>")
+    with pytest.raises(ValueError, match=r"backbones.toy_a.weights.file: weights.pt: not a checkpoint"):
+        _check(micro, lambda c: c["backbones"]["toy_a"].update(weights={"file": "weights.pt"}))
+
+
+def _tag_backbone(config):
+    config["backbones"]["toy_a"].update(model="ViT-B-16", weights={"tag": "openai"})
+
+
+def test_a_file_placed_where_a_tag_is_staged_is_refused_and_kept(micro, tmp_path):
+    """A hand-placed file has no staging record: it is never fetched over (deleted), and the
+    message names the key that brings a file of one's own."""
+    placed = tmp_path / "resources" / "weights" / "toy_a.pt"
+    placed.parent.mkdir(parents=True)
+    placed.write_bytes(b"mine")
+    with pytest.raises(ValueError, match=r"backbones.toy_a.weights.tag: resources/weights/toy_a.pt was not staged by"):
+        _check(micro, _tag_backbone)
+    with pytest.raises(ValueError, match=r"name it in backbones.toy_a.weights.file"):
+        _check(micro, _tag_backbone)
+    assert placed.read_bytes() == b"mine"
+
+
+def test_a_staged_tag_of_another_source_is_refused(micro, tmp_path):
+    from ltbias import staging
+
+    staged = tmp_path / "resources" / "weights" / "toy_a.pt"
+    staged.parent.mkdir(parents=True)
+    staged.write_bytes(b"weights")
+    staging.write_record(staged, {"model": "ViT-B-16", "tag": "laion2b_s34b_b88k"}, staged)
+    with pytest.raises(
+        ValueError, match=r"was staged from .*laion2b_s34b_b88k.*, the config asks for .*openai.*delete"
+    ):
+        _check(micro, _tag_backbone)
+    staging.write_record(staged, {"model": "ViT-B-16", "tag": "openai"}, staged)
+    _check(micro, _tag_backbone)  # its own record: accepted

@@ -3,7 +3,11 @@ import pandas as pd
 import pytest
 from scipy.special import softmax
 
+from helpers import REPO
 from ltbias import prior
+from ltbias.importgraph import module_closure
+
+PACKAGE = REPO / "workflow" / "ltbias"
 
 
 def _gaussian_world(pi, per_class=400, dim=6, separation=1.0, seed=0):
@@ -114,3 +118,17 @@ def test_the_reference_temperature_stops_within_a_tenth_of_a_point():
     confidence = softmax(logits / t, axis=1).max(axis=1).mean()
     assert abs(confidence - (logits.argmax(axis=1) == labels).mean()) <= 1e-3
     assert t > 1
+
+
+def test_the_estimator_and_its_jobs_know_nothing_of_the_toy_world(tmp_path):
+    """The estimate the P-groups come from is the paper path's code: neither the estimator
+    nor the jobs that feed it (zero-shot logits) and run it import the toy world's modules."""
+    toy_modules = {"toyworld.py", "pretrain.py", "recovery.py"}
+    script = tmp_path / "uses_prior.py"
+    script.write_text("import ltbias.prior\n")
+    assert not toy_modules & {p.name for p in module_closure(script, PACKAGE)}
+    assert "toy" not in (PACKAGE / "prior.py").read_text().lower()
+    job_script = REPO / "workflow" / "scripts" / "job.py"
+    for job in ("zeroshot_logits", "estimate_prior"):
+        closure = {p.name for p in module_closure(job_script, PACKAGE, (f"ltbias.jobs.{job}",))}
+        assert not toy_modules & closure, job

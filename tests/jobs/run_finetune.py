@@ -16,6 +16,7 @@ from ltbias import models
 from ltbias.jobs import entry, finetune
 
 SETTINGS = {
+    "backbone": {"key": "toy", "model": "ltbias-toy-vit", "weights": {"toy": {}}},
     "finetune": {"epochs": 3, "batch_size": 8, "lr": 0.05, "crop_scale": [0.5, 1.0], "checkpoint_every_steps": 1},
     "prompt": "a photo of a {}.",
 }
@@ -23,8 +24,7 @@ SETTINGS = {
 
 def run(workdir: Path, settings: dict, checkpoint: Path, pretrain_prior: Path | None = None) -> None:
     """The finetune job on the inputs in `workdir`; history and provenance beside `checkpoint`."""
-    inputs = {name: workdir / f"{name}.{ext}" for name, ext in (("backbone", "json"), ("weights", "pt"))}
-    inputs |= {name: workdir / f"{name}.csv" for name in ("train", "classes")}
+    inputs = {"weights": workdir / "weights.pt"} | {name: workdir / f"{name}.csv" for name in ("train", "classes")}
     if pretrain_prior is not None:
         inputs["prior"] = pretrain_prior
     outputs = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from PIL import Image
 from run_finetune import SETTINGS, run
 
 from helpers import REPO, TOY_MODEL
-from ltbias import backbones, config, data, files, splits, toyworld
+from ltbias import backbones, data, splits, toyworld
 
 JOB = Path(__file__).with_name("run_finetune.py")
 pytestmark = pytest.mark.workflow  # runs the job as a process, as its rule does
@@ -39,9 +38,6 @@ def workdir(tmp_path_factory) -> Path:
     )
     torch.manual_seed(0)
     torch.save(backbones.random_clip(TOY_MODEL).state_dict(), root / "weights.pt")
-    backbone = config.Backbone("toy", TOY_MODEL, {"toy": {}})
-    checked = dataclasses.replace(backbone, preprocess=backbones.preprocess_config(backbone))
-    files.save_json(root / "backbone.json", config.as_dict(checked))
     return root
 
 

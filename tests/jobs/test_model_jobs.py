@@ -31,14 +31,12 @@ def toy_splits(tmp_path: Path, small_world: toyworld.ToyWorld, toy_weights: Path
     paths = {"val": tmp_path / "val.csv", "test": tmp_path / "test.csv", "classes": tmp_path / "classes.csv"}
     splits.write_splits(frames, classes, manifests=paths, classes_csv=paths["classes"])
     backbone = config.Backbone("toy", TOY_MODEL, {"toy": {}}, toy_preprocess)
-    files.save_json(tmp_path / "backbone.json", config.as_dict(backbone))
     clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_preprocess)
     model = models.build_classifier(clip, TOY_MODEL, small_world.class_names, "a photo of a {}.", 25.0)
     torch.nn.init.normal_(model.head.weight)  # a head unlike the text features: logits that differ by class
     payload = models.checkpoint_payload(model, config.as_dict(backbone), small_world.class_names, {}, {})
     files.save_torch(tmp_path / "checkpoint.pt", payload)
     return paths | {
-        "backbone": tmp_path / "backbone.json",
         "weights": toy_weights,
         "checkpoint": tmp_path / "checkpoint.pt",
         "root": tmp_path / "raw",
@@ -78,18 +76,22 @@ def test_logits_are_the_fine_tuned_models_on_every_split_and_protocol(toy_splits
     assert provenance["config"] == {"evaluation": config.as_dict(config.EvalConfig(**EVALUATION["evaluation"]))}
 
 
-def test_zero_shot_logits_are_scaled_cosines_with_the_prompts(toy_splits, tmp_path, toy_weights):
+def test_zero_shot_logits_are_scaled_cosines_with_the_template_ensemble(toy_splits, tmp_path, toy_weights):
     out = tmp_path / "zs"
     outputs = {"val_logits": out / "val.npz", "test_logits": out / "test.npz", "provenance": out / "p.json"}
     outputs["test_tte_logits"] = out / "test_tte.npz"
-    inputs = {k: toy_splits[k] for k in ("backbone", "weights", "val", "test", "classes")}
-    settings = EVALUATION | {"prompt": "a drawing of a {}."}
+    inputs = {k: toy_splits[k] for k in ("weights", "val", "test", "classes")}
+    templates = ["a drawing of a {}.", "a {}."]
+    settings = EVALUATION | {
+        "templates": templates,
+        "backbone": {"key": "toy", "model": TOY_MODEL, "weights": {"toy": {}}},
+    }
     params = {"settings": settings, "root": toy_splits["root"]}
     entry.call(zeroshot_logits, inputs=inputs, outputs=outputs, params=params)
     val, _ = caches.load_logits(outputs["val_logits"], toy_splits["val"], 9)
     clip = backbones.load_clip(TOY_MODEL, toy_weights, toy_splits["preprocess"])
     class_names = pd.read_csv(toy_splits["classes"])["class_name"].tolist()
-    model = models.ZeroShotClassifier(clip, TOY_MODEL, class_names, "a drawing of a {}.").eval()
+    model = models.ZeroShotClassifier(clip, TOY_MODEL, class_names, templates).eval()
     with torch.no_grad():
         expected = model(_first_image(toy_splits, "val")).numpy()[0]
     assert val[0] == pytest.approx(expected, abs=1e-4)
@@ -97,11 +99,3 @@ def test_zero_shot_logits_are_scaled_cosines_with_the_prompts(toy_splits, tmp_pa
     tte, _ = caches.load_logits(outputs["test_tte_logits"], toy_splits["test"], 9)
     test, _ = caches.load_logits(outputs["test_logits"], toy_splits["test"], 9)
     assert tte.shape == test.shape and not np.allclose(tte, test)  # five crops, not the centre one
-
-
-def test_a_backbone_description_that_is_not_one_is_named(toy_splits, tmp_path):
-    broken = tmp_path / "backbone.json"
-    described = json.loads(toy_splits["backbone"].read_text()) | {"weights": {}}
-    broken.write_text(json.dumps(described))
-    with pytest.raises(ValueError, match=r"backbone\.json\.weights must name exactly one"):
-        config.read_backbone(broken)

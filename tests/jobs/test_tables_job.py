@@ -19,7 +19,7 @@ def _settings(**changes):
 
 def _paths(folder):
     """Every table output, `t6.csv` for `table6_csv`."""
-    short = {"table6": "t6", "table8": "t8", "table8_tte": "t8_tte", "table9": "t9", "zeroshot": "t0"}
+    short = {"table6": "t6", "table8": "t8", "table8_tte": "t8_tte", "table9": "t9", "zeroshot": "t0", "members": "m"}
     return {f"{table}_{ext}": folder / f"{name}.{ext}" for table, name in short.items() for ext in ("csv", "md", "tex")}
 
 
@@ -62,7 +62,7 @@ def test_writes_exactly_the_paths_it_is_given(tmp_path):
     out = tmp_path / "out"
     _run(tmp_path, metrics, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        f"{t}.{e}" for t in ("t0", "t6", "t8", "t8_tte", "t9") for e in ("csv", "md", "tex")
+        f"{t}.{e}" for t in ("t0", "t6", "t8", "t8_tte", "t9", "m") for e in ("csv", "md", "tex")
     )
     t9 = pd.read_csv(out / "t9.csv")
     assert t9["Params"].tolist() == [100, 100, 200] and t9["Images/s"].tolist() == [20.0, 20.0, 10.0]
@@ -79,3 +79,18 @@ def test_a_subset_missing_from_the_metrics_is_named(tmp_path):
     (tmp_path / "baselines.yaml").write_text("")
     with pytest.raises(KeyError, match=r"subset 'a\+b' not in metrics"):
         _run(tmp_path, metrics, tmp_path / "out")
+
+
+def test_a_member_that_lowers_the_ensemble_is_noted_and_warned_about(tmp_path, capsys):
+    """The newcomer's case: a useless backbone (3.6 % zero-shot) lowers the ensemble of all."""
+    metrics = tmp_path / "metrics.csv"
+    accuracy = {("a", "uniform"): 60.0, ("b", "uniform"): 20.0, ("a+b", "uniform"): 55.0}
+    accuracy |= {("a", "zero-shot"): 40.0, ("b", "zero-shot"): 3.6}
+    rows = [{"subset": s, "variant": v, "size": s.count("+") + 1, "all": a} for (s, v), a in accuracy.items()]
+    pd.DataFrame(rows).to_csv(metrics, index=False)
+    (tmp_path / "baselines.yaml").write_text("")
+    _run(tmp_path, metrics, tmp_path / "out")
+    members = pd.read_csv(tmp_path / "out" / "m.csv").set_index("Backbone").fillna("")
+    assert members.loc["B", "Note"] == "lowers the ensemble; far below the best member"
+    assert members.loc["B", "All, ensemble without it"] == 60.0 and members.loc["A", "Note"] == ""
+    assert "member B: lowers the ensemble; far below the best member" in capsys.readouterr().err

@@ -36,3 +36,22 @@ def test_zero_shot_logits_with_an_extra_row_stop_the_prior_estimate(finished_cop
     log = (finished_copy / "logs/estimate_prior/toy/toy_a.log").read_text()
     assert "zeroshot/toy_a/val.npz (vs split manifest results/toy/splits/val.csv)" in log
     assert "rows, the manifest has" in log
+
+
+def test_a_deleted_output_that_nothing_reads_is_planned_again(finished_copy):
+    """Every output of a job in the results' lineage is requested: deleting one that no
+    downstream job reads (a prior's fit info, a provenance record, the adjustments)
+    plans its job again, and what follows it."""
+    from smk import planned_jobs
+
+    for deleted, job in [
+        ("results/toy/prior/toy_a.json", "estimate_prior"),
+        ("results/toy/ensembles/adjustments.json", "ensemble"),
+        ("results/toy/logits/toy_c/provenance.json", "logits"),
+        ("results/backbones/toy_b/pretrain_history.json", "pretrain_toy"),
+        ("results/toy/splits/report.json", "make_splits"),
+    ]:
+        (finished_copy / deleted).rename(finished_copy / (deleted + ".kept"))
+        plan = planned_jobs(snakemake(finished_copy, "--configfile", MICRO, "-n"))
+        assert plan.get(job) == 1 and "tables" in plan, (deleted, plan)
+        (finished_copy / (deleted + ".kept")).rename(finished_copy / deleted)

@@ -45,7 +45,7 @@ def test_list_changes_params_still_lists_unchanged_jobs_as_the_readme_warns(tmp_
     """Snakemake's `--list-changes params` lists outputs of unchanged jobs; `-n` is right.
     When this test fails, Snakemake fixed it: say so in the README's "What reruns"."""
     checkout = copy_checkout(tmp_path / "ltbias")
-    target = "results/backbones/toy_a/backbone.json"
+    target = "results/backbones/toy_a/weights.pt"
     ran = snakemake(checkout, target, "--configfile", MICRO)
     assert ran.returncode == 0, ran.stderr[-3000:]
     plan = snakemake(checkout, target, "--configfile", MICRO, "--dry-run")

@@ -125,8 +125,9 @@ def test_local_backbone_runs_only_its_own_chain(checkout):
         "backbones": {"my_clip": {"model": TOY}},
     }
     plan = run_example(checkout, "local_backbone", overrides, "-n")
-    chain = ("check_backbone", "zeroshot_logits", "estimate_prior", "finetune", "logits")
-    assert planned_jobs(plan) == dict.fromkeys(chain, 1) | {"ensemble": 1, "tables": 1, "figures": 1, "all": 1}
+    chain = ("zeroshot_logits", "estimate_prior", "finetune", "logits")
+    after = {"ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1}
+    assert planned_jobs(plan) == dict.fromkeys(chain, 1) | after
     run_example(checkout, "local_backbone", overrides)
     assert len(subsets(checkout, "my_images")) == 7
 
@@ -158,9 +159,9 @@ def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
             os.remove(path)  # the run must not need any source again
     elsewhere = copy_checkout(tmp_path / "elsewhere")  # staged files copied in, no metadata
     for part in ("resources", "data", "weights"):
-        shutil.copytree(checkout / part, elsewhere / part)
-    for code in (elsewhere / "workflow/ltbias").rglob("*.py"):
-        code.touch()  # library code checked out after staging (job.py, every rule's script, reruns all)
+        shutil.copytree(checkout / part, elsewhere / part)  # as `cp -a`: the staged files keep their times
+    for code in (elsewhere / "workflow").rglob("*.py"):
+        code.touch()  # code checked out after staging, the job script every rule runs included
     (elsewhere / "tests_open_clip_tag.yaml").write_bytes((checkout / "tests_open_clip_tag.yaml").read_bytes())
     plan = snakemake(elsewhere, "-n", "--configfile", "tests_open_clip_tag.yaml", env=env)
     assert plan.returncode == 0 and planned_jobs(plan)["finetune"] == 5, plan.stderr[-3000:]

@@ -10,7 +10,6 @@ KILL = "\nimport os, signal\n\nos.kill(os.getpid(), signal.SIGKILL)\n"
 STAGES = [
     "render_toy",
     "make_splits",
-    "check_backbone",
     "pretrain_toy",
     "finetune",
     "zeroshot_logits",
@@ -18,6 +17,7 @@ STAGES = [
     "logits",
     "ensemble",
     "tables",
+    "claims",
     "figures",
 ]
 
@@ -49,13 +49,14 @@ def test_fine_tunes_killed_after_a_parameter_change_are_planned_again(finished_c
     edit_yaml(finished_copy / MICRO, lambda c: c["backbones"]["toy_b"].update(finetune={"lr": 0.02}))
     _run_killing(finished_copy, "finetune")
     assert planned_jobs(_dry_run(finished_copy)) == {
-        "finetune": 3, "logits": 3, "ensemble": 1, "tables": 1, "figures": 1, "all": 1
+        "finetune": 3, "logits": 3, "ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1
     }  # fmt: skip
 
 
 def test_a_deleted_cache_is_rebuilt_with_what_follows(finished_copy):
     (finished_copy / "results" / "toy" / "logits" / "toy_c" / "test.npz").unlink()
-    assert planned_jobs(_dry_run(finished_copy)) == {"logits": 1, "ensemble": 1, "tables": 1, "figures": 1, "all": 1}
+    plan = planned_jobs(_dry_run(finished_copy))
+    assert plan == {"logits": 1, "ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1}
 
 
 @pytest.mark.parametrize(

@@ -20,13 +20,13 @@ from smk import copy_checkout, planned_jobs, planned_wildcards, snakemake
 README = REPO / "README.md"
 PAPER_DAG = {
     "fetch_weights": 3,
-    "check_backbone": 3,
     "finetune": 3,
     "logits": 3,
     "zeroshot_logits": 3,
     "estimate_prior": 3,
     "ensemble": 1,
     "tables": 1,
+    "claims": 1,
     "figures": 1,
     "all": 1,
 }
@@ -141,6 +141,18 @@ def test_slurm_profile_plans_gpu_jobs_without_slurm_or_conda(tmp_path):
         assert on_gpu == (rule.endswith(("finetune", "logits")) or rule == "gla_train"), rule
         partition = "CHANGE_ME_gpu_partition" if on_gpu else "CHANGE_ME_cpu_partition"
         assert f"slurm_partition={partition}" in resources, (rule, resources)
+    assert "Warning: the profile's default-resources slurm_account=CHANGE_ME_account is a placeholder" in text
+
+
+def test_a_real_slurm_run_refuses_the_profiles_placeholders(tmp_path):
+    """A dry run warns (above); a real run stops before any job is submitted."""
+    checkout = copy_checkout(tmp_path / "ltbias")
+    run = snakemake(
+        checkout, "--configfile", "tests/config/micro.yaml", "--sdm", "env-modules", profile="profiles/slurm"
+    )
+    assert run.returncode != 0
+    assert "slurm_account=CHANGE_ME_account is a placeholder (11 in all): fill in" in run.stdout + run.stderr
+    assert not (checkout / "results").exists() and not (checkout / "logs" / "slurm").exists()
 
 
 def test_the_paper_configs_share_one_backbone_definition():
@@ -164,7 +176,7 @@ def test_the_five_backbone_config_plans_all_31_subsets(tmp_path):
     args = ["--configfile", "config/imagenet_lt_plus.yaml", "--config", override]
     plan = snakemake(checkout, *args, "--dry-run")
     assert plan.returncode == 0, plan.stderr[-3000:]
-    five = {"fetch_weights": 5, "check_backbone": 5, "finetune": 5, "logits": 5, "zeroshot_logits": 5}
+    five = {"fetch_weights": 5, "finetune": 5, "logits": 5, "zeroshot_logits": 5}
     assert planned_jobs(plan) == PAPER_DAG | five | {"estimate_prior": 5, "fetch_list": 4, "make_splits": 1}
     inputs = re.search(r"rule ensemble:\n\s+input: (.*?)\n", plan.stdout + plan.stderr).group(1)
     members = re.findall(r"results/imagenet_lt/logits/(\w+)/test\.npz", inputs)

@@ -51,28 +51,31 @@ def test_editing_a_package_file_reruns_exactly_the_rules_whose_jobs_read_it(fini
 def test_one_backbones_learning_rate_reruns_only_its_chain(finished_copy):
     edit_yaml(finished_copy / MICRO, lambda c: c["backbones"]["toy_b"].update(finetune={"lr": 0.02}))
     result = _dry_run(finished_copy)
-    assert planned_jobs(result) == {"finetune": 1, "logits": 1, "ensemble": 1, "tables": 1, "figures": 1, "all": 1}
+    assert planned_jobs(result) == {
+        "finetune": 1, "logits": 1, "ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1
+    }  # fmt: skip
     assert planned_wildcards(result, "finetune") == ["dataset=toy, backbone=toy_b"]
     assert planned_wildcards(result, "logits") == ["dataset=toy, backbone=toy_b"]
 
 
 def test_a_table_formatting_option_reruns_only_the_tables(finished_copy):
     edit_yaml(finished_copy / MICRO, lambda c: c.update(tables={"decimals": 3}))
-    assert planned_jobs(_dry_run(finished_copy)) == {"tables": 1, "all": 1}
+    assert planned_jobs(_dry_run(finished_copy)) == {"tables": 1, "claims": 1, "all": 1}
 
 
 def test_editing_the_training_module_reruns_only_the_fine_tunes_and_what_follows(finished_copy):
     module = finished_copy / "workflow" / "ltbias" / "train.py"
     module.write_text(module.read_text() + "\n# an edit\n")
     assert planned_jobs(_dry_run(finished_copy)) == {
-        "finetune": 3, "logits": 3, "ensemble": 1, "tables": 1, "figures": 1, "all": 1
+        "finetune": 3, "logits": 3, "ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1
     }  # fmt: skip
 
 
 def test_editing_the_table_module_reruns_only_the_tables(finished_copy):
     module = finished_copy / "workflow" / "ltbias" / "tables.py"
     module.write_text(module.read_text() + "\n# an edit\n")
-    assert planned_jobs(_dry_run(finished_copy)) == {"tables": 1, "all": 1}  # figures read tradeoff, not tables
+    plan = planned_jobs(_dry_run(finished_copy))
+    assert plan == {"tables": 1, "claims": 1, "all": 1}  # figures read tradeoff, not tables
 
 
 def test_editing_the_figure_module_reruns_only_the_figures(finished_copy):

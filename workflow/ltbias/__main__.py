@@ -17,15 +17,17 @@ __all__ = ["main"]
 
 
 def _split_stats(args: argparse.Namespace) -> None:
-    frame = lists.read_split_list(args.list)
-    names = None
-    class_list = getattr(args, LIST_FORMATS[args.format])
+    key = LIST_FORMATS[args.format]
+    class_list = getattr(args, key)
     if class_list is not None:
-        names, id_to_label = lists.read_classes(args.format, class_list)
-        if id_to_label is not None:
-            frame = lists.reindex_inat(frame, id_to_label, where=args.list)
+        frames, names = lists.read_labelled(
+            args.format, class_list, {"list": args.list}, {"list": args.list, key: class_list}
+        )
+        frame = frames["list"]
     elif args.format == "inat2018":
         raise SystemExit("split-stats: --format inat2018 needs --categories categories.json")
+    else:
+        frame, names = lists.read_split_list(args.list), None
     n_classes = len(names) if names else int(frame["label"].max()) + 1
     duplicates = validate.check_lists({"list": frame}, n_classes, {"list": args.list})
     stats = lists.split_stats(frame, n_classes) | {"duplicates": duplicates}

@@ -13,30 +13,40 @@ the others use the backbone's `preprocess` block or open_clip's defaults.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
+import pickle
 import tempfile
 from pathlib import Path
 
 import open_clip
 import torch
+from huggingface_hub.constants import ENDPOINT as HF_ENDPOINT
 from open_clip.factory import load_state_dict
 from open_clip.pretrained import download_pretrained, get_pretrained_cfg
 
-from . import files
+from . import files, staging
 from .config import Backbone
-from .errors import FetchError
+from .errors import FetchError, JobError
 
 __all__ = [
     "MODEL_CONFIG_DIR",
+    "UnreadableWeightsError",
     "check_backbone",
     "fetch_pretrained",
     "load_clip",
     "preprocess_config",
     "random_clip",
+    "resolve",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+class UnreadableWeightsError(JobError, ValueError):
+    """A weights file that is not a checkpoint, or not one of the backbone's architecture."""
+
 
 MODEL_CONFIG_DIR = Path(__file__).parent / "model_configs"
 open_clip.add_model_config(MODEL_CONFIG_DIR)  # registers the toy architectures by file stem
@@ -72,6 +82,13 @@ def check_backbone(backbone: Backbone) -> None:
             )
 
 
+def resolve(backbone: Backbone) -> Backbone:
+    """A configured backbone, checked (`check_backbone`), with the complete preprocessing
+    its weights need (`preprocess_config`): what every job that loads it works with."""
+    check_backbone(backbone)
+    return dataclasses.replace(backbone, preprocess=preprocess_config(backbone))
+
+
 def preprocess_config(backbone: Backbone) -> dict:
     """Image size, mean, std and interpolation for a backbone's weights.
 
@@ -94,7 +111,11 @@ def preprocess_config(backbone: Backbone) -> dict:
 
 
 def load_clip(
-    model: str, weights_file: str | os.PathLike, preprocess: dict | None = None, fp16_weights: bool = False
+    model: str,
+    weights_file: str | os.PathLike,
+    preprocess: dict | None = None,
+    fp16_weights: bool = False,
+    sha256: str | None = None,
 ) -> torch.nn.Module:
     """Build `model` and load its weights from a local file; never falls back to random init.
 
@@ -106,11 +127,17 @@ def load_clip(
     the authors' code silently fine-tuned a random OpenCLIP (method.md §9.1). With
     `fp16_weights` the weights that the reference code builds in fp16 (open_clip's
     `convert_weights_to_lp`: Conv/Linear, attention in-projections, the visual and text
-    projections) hold fp16-rounded values, in fp32 (method.md §3).
+    projections) hold fp16-rounded values, in fp32 (method.md §3). The file is checked
+    against its staging record (a fetched tag) and `sha256` (a pinned `weights.file`).
     """
     weights_file = Path(weights_file)
     if not weights_file.is_file():
         raise FileNotFoundError(f"backbone weights {weights_file} not found")
+    staging.verify(weights_file, sha256)
+    try:
+        files.checkpoint_format(weights_file)
+    except ValueError as err:
+        raise UnreadableWeightsError(str(err)) from None
     force = {k: v for k, v in (preprocess or {}).items() if k in _PREPROCESS_KEYS}
     try:
         clip = open_clip.create_model(
@@ -119,8 +146,16 @@ def load_clip(
             require_pretrained=True,
             force_preprocess_cfg=force or None,
         )
-    except (AssertionError, RuntimeError, KeyError) as err:  # open_clip's resize asserts, torch's strict load
-        raise ValueError(f"{weights_file}: not weights of {model}: {_mismatch(model, weights_file)}") from err
+    except (
+        AssertionError,
+        RuntimeError,
+        KeyError,
+        pickle.UnpicklingError,
+        EOFError,
+    ) as err:  # a strict load, a bad pickle
+        raise UnreadableWeightsError(
+            f"{weights_file}: not weights of {model}: {_mismatch(model, weights_file)}"
+        ) from err
     if fp16_weights:
         open_clip.convert_weights_to_lp(clip, torch.float16)
         clip.float()
@@ -131,7 +166,10 @@ def load_clip(
 def _mismatch(model: str, weights_file: Path) -> str:
     """The first missing, unexpected and mis-shaped keys of the file against `model`'s."""
     expected = {k: tuple(v.shape) for k, v in random_clip(model).state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in load_state_dict(str(weights_file)).items()}
+    try:
+        found = {k: tuple(v.shape) for k, v in load_state_dict(str(weights_file)).items()}
+    except (RuntimeError, KeyError, pickle.UnpicklingError, EOFError, AttributeError) as err:
+        return f"it cannot be read ({type(err).__name__}: {err})"
     missing = [k for k in expected if k not in found]
     unexpected = [k for k in found if k not in expected]
     shapes = [f"{k} {found[k]} (expected {expected[k]})" for k in expected if k in found and found[k] != expected[k]]
@@ -146,14 +184,24 @@ def random_clip(model: str) -> torch.nn.Module:
     return open_clip.create_model(model)
 
 
-def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike) -> None:
-    """Download an open_clip pretrained tag once and store its state dict at `out_path`.
+def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike, where: str) -> None:
+    """Download an open_clip pretrained tag once and store its state dict at `out_path`,
+    with its record (`staging.write_record`); `where` names the backbone's key in errors.
 
     Runs where the internet is (a login node); the stored file is what every GPU job loads.
+    Without internet it fails within seconds (`staging.probe`).
     """
     cfg = get_pretrained_cfg(model, tag)
     if not cfg:
         raise ValueError(f"{tag!r} is not a pretrained tag of {model}")
+    offline = (
+        f"Where there is internet, `snakemake stage` (with this config) fetches it: copy {out_path} and "
+        f"{staging.record_path(out_path)} here (cp -a). To use a checkpoint of your own, name it in {where}.file"
+    )
+    try:
+        staging.probe(HF_ENDPOINT if cfg.get("hf_hub") else cfg.get("url", ""), f"{where}.tag {tag}")
+    except FetchError as err:
+        raise FetchError(f"{err}. {offline}") from None
     with tempfile.TemporaryDirectory() as cache_dir:
         try:
             downloaded = download_pretrained(cfg, cache_dir=cache_dir)
@@ -163,9 +211,9 @@ def fetch_pretrained(model: str, tag: str, out_path: str | os.PathLike) -> None:
             reason = "open_clip returned no file"
         if not downloaded:
             raise FetchError(
-                f"cannot download the open_clip weights {model} / {tag} ({reason}). Without internet, run "
-                f'`snakemake stage` with this config where there is internet (README: "Offline nodes"), '
-                f"or place the tag's state dict at {out_path}"
+                f"{where}.tag: cannot download the open_clip weights {model} / {tag} ({reason}). {offline}"
             )
-        files.save_torch(out_path, load_state_dict(downloaded))
+        with files.atomic_path(out_path) as tmp:
+            files.save_torch(tmp, load_state_dict(downloaded))
+            staging.write_record(out_path, {"model": model, "tag": tag}, tmp)
     logger.info("stored %s/%s as %s", model, tag, out_path)

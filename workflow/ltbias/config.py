@@ -19,8 +19,6 @@ from typing import Any, TypeVar
 
 import yaml
 
-from . import files
-
 __all__ = [
     "DECODERS",
     "DECODE_CHECK_MODES",
@@ -30,6 +28,7 @@ __all__ = [
     "PRECISIONS",
     "PRIOR_SOLVERS",
     "SOURCES",
+    "TOY_MODEL",
     "UNTRACKED_FINETUNE_KEYS",
     "Backbone",
     "Dataset",
@@ -41,12 +40,15 @@ __all__ = [
     "PriorConfig",
     "SplitConfig",
     "as_dict",
+    "block",
+    "configured_backbone",
     "deep_merge",
     "finetune_block",
     "from_dict",
-    "read_backbone",
     "read_config",
+    "resolve",
     "resolve_extends",
+    "stand_in",
     "weights_kind",
 ]
 
@@ -67,6 +69,7 @@ DECODERS = ("cpu", "gpu")  # cpu: PIL in the loader's workers; gpu: JPEG batches
 DECODE_CHECK_MODES = ("none", "sample", "full")
 SOURCES = ("toy", "folder", "lists")  # where a dataset's images come from
 PRIOR_SOLVERS = ("exact", "reference")  # `prior.solver`
+TOY_MODEL = "ltbias-toy-vit"  # the toy world's open_clip architecture (ltbias/model_configs/)
 
 
 def weights_kind(weights: dict) -> str:
@@ -114,11 +117,43 @@ def resolve_extends(config: dict, chain: tuple[str, ...] = ()) -> dict:
     return deep_merge(resolve_extends(base, (*chain, path)), config)
 
 
+def stand_in(config: dict) -> dict:
+    """With `stand_in: toy`, every backbone whose weights come from outside (a tag, a file)
+    is replaced by a toy backbone of the same key, pretrained by the workflow (seeds 1, 2,
+    ... in config order; its fine-tuning overrides kept): a config written for the paper's
+    backbones then runs on a CPU, offline (`config/examples/cpu_toy.yaml`)."""
+    if config.get("stand_in") != "toy":
+        return config
+    backbones, seed = {}, 0
+    for key, block in (config.get("backbones") or {}).items():
+        if "toy" not in (block.get("weights") or {}):
+            seed += 1
+            name = block.get("display_name") or key
+            kept = {k: v for k, v in block.items() if k not in ("model", "weights", "preprocess")}
+            block = kept | {"display_name": f"{name} (toy)", "model": TOY_MODEL, "weights": {"toy": {"seed": seed}}}
+        backbones[key] = block
+    return config | {"backbones": backbones}
+
+
+def resolve(config: dict) -> dict:
+    """The config as the workflow reads it: what it extends merged beneath it, then its
+    stand-ins (`stand_in`); before the schema fills in defaults."""
+    return stand_in(resolve_extends(config))
+
+
 def read_config(path: str | os.PathLike) -> dict:
-    """A config file with what it extends merged in, as the workflow reads it (before the
-    schema fills in defaults)."""
+    """A config file, resolved as the workflow resolves it (`resolve`)."""
     with open(path, encoding="utf-8") as f:
-        return resolve_extends(yaml.safe_load(f) or {})
+        return resolve(yaml.safe_load(f) or {})
+
+
+def block(cls: type[T], config: dict, *keys: str) -> T:
+    """`cls` built from the config block at `keys` (`block(PriorConfig, config, "prior")`),
+    every error naming the block's key path."""
+    value = config
+    for key in keys:
+        value = value[key]
+    return from_dict(cls, value, ".".join(keys))
 
 
 def from_dict(cls: type[T], d: dict[str, Any] | None, where: str) -> T:
@@ -254,7 +289,7 @@ class PretrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.1
     warmup_steps: int = 100
-    negatives: str = "batch"  # contrast with the batch's captions, or with one caption per class
+    negatives: str = "vocabulary"  # contrast with one caption per class, or with the batch's captions
     templates: tuple[str, ...] = (
         "a photo of a {}.",
         "a picture of a {}.",
@@ -363,8 +398,8 @@ class Dataset:
 class Backbone:
     """An open_clip architecture and one source of weights (`backbones.<key>` less its
     display name and fine-tuning). In the config `preprocess` overrides some of mean, std,
-    interpolation and resize mode; in `backbone.json`, written once the backbone is checked,
-    it is complete (image size included) and belongs to the weights."""
+    interpolation and resize mode; once resolved (`backbones.resolve`) it is complete (image
+    size included) and belongs to the weights."""
 
     key: str
     model: str
@@ -424,6 +459,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_backbone(path: str | os.PathLike) -> Backbone:
-    """A checked backbone from its `backbone.json`; a file that is not one names itself."""
-    return from_dict(Backbone, files.load_json(path), str(path))
+def configured_backbone(config: dict, key: str) -> Backbone:
+    """`backbones.<key>` as a `Backbone` (its preprocess the configured override, if any)."""
+    block = config["backbones"][key]
+    described = {"key": key} | {k: block.get(k) for k in ("model", "weights", "preprocess")}
+    return from_dict(Backbone, described, f"backbones.{key}")

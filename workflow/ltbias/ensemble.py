@@ -30,7 +30,7 @@ from .metrics import (
 from .prior import P_GROUPS, p_groups
 from .splits import D_GROUPS
 from .subsets import subset_name, subsets
-from .variants import VARIANTS, WEIGHTED
+from .variants import UNIFORM, VARIANTS
 
 __all__ = ["METRIC_GROUPS", "Evaluation", "evaluate_ensembles", "row_statistics", "subset_logit_sums"]
 
@@ -89,12 +89,37 @@ class _RowStatistics:
 Statistics = dict[tuple[tuple[int, ...], str], _RowStatistics]
 
 
+def _scores(
+    block: Sequence[np.ndarray],
+    members: tuple[int, ...],
+    total: np.ndarray,
+    offsets: dict[str, Sequence[np.ndarray]],
+    weights: dict[str, dict[tuple[int, ...], np.ndarray]],
+) -> list[tuple[str, np.ndarray, float]]:
+    """(variant, scores, scale) of every variant that scores this subset (`VARIANTS`): the
+    plain sum, the sum less each member's offset, or the weighted sum; `scale` turns the
+    scores into the logits whose softmax is calibrated (the members' mean, or the scores)."""
+    scored = []
+    for variant in VARIANTS.values():
+        if variant.weighted and members in weights.get(variant.name, {}):
+            w = weights[variant.name][members]
+            per_member = w.T[..., None] if w.ndim == 2 else w  # (B, 1) per member, or a scalar
+            summed = sum(c * block[m] for c, m in zip(per_member, members, strict=True))
+            scored.append((variant.name, summed.astype(np.float32), 1.0))
+        elif variant.offset is not None and variant.name in offsets:
+            shifts = offsets[variant.name]
+            scored.append((variant.name, total - sum(shifts[m] for m in members), 1.0 / len(members)))
+        elif variant.name == UNIFORM:
+            scored.append((variant.name, total, 1.0 / len(members)))
+    return scored
+
+
 def _block_statistics(
     block: Sequence[np.ndarray],
     labels: np.ndarray,
     n_classes: int,
     offsets: dict[str, Sequence[np.ndarray]],
-    weights: dict[tuple[int, ...], np.ndarray],
+    weights: dict[str, dict[tuple[int, ...], np.ndarray]],
     bins: int,
 ) -> Statistics:
     """`row_statistics` of one block of test rows (`correct` holds the block's rows only)."""
@@ -102,14 +127,7 @@ def _block_statistics(
     buffer = np.empty(block[0].shape, dtype=np.float32)  # softmax_confidence's temporary
     stats: Statistics = {}
     for members, total in subset_logit_sums(block):
-        scored = [("uniform", total, 1.0 / len(members))]
-        if members in weights:
-            w = weights[members]
-            per_member = w.T[..., None] if w.ndim == 2 else w  # (B, 1) per member, or a scalar
-            weighted = sum(c * block[m] for c, m in zip(per_member, members, strict=True))
-            scored.append((WEIGHTED, weighted.astype(np.float32), 1.0))
-        for variant, shifts in offsets.items():
-            scored.append((variant, total - sum(shifts[m] for m in members), 1.0 / len(members)))
+        scored = _scores(block, members, total, offsets, weights)
         for variant, scores, scale in scored:
             predicted = scores.argmax(axis=1)
             correct = predicted == labels
@@ -127,18 +145,18 @@ def row_statistics(
     labels: np.ndarray,
     n_classes: int,
     offsets: dict[str, Sequence[np.ndarray]] | None = None,
-    weights: dict[tuple[int, ...], np.ndarray] | None = None,
+    weights: dict[str, dict[tuple[int, ...], np.ndarray]] | None = None,
     rows_per_block: int = 1024,
     bins: int = 15,
     threads: int = 1,
 ) -> Statistics:
     """Per-class and per-image correctness and calibration bins of every subset and variant.
 
-    Variants: `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry (variant ->
-    one (C,) vector or (N, C) array per member), the sum of z_m - offset_m; with `weights`
-    (member indices -> convex weights (M,), or (N, M) per test image; subsets of two or
-    more), `fitted`: sum_m w_m z_m. Calibration is of the softmax of the members' (weighted)
-    mean.
+    Variants (`VARIANTS`): `uniform` (the plain sum, P(c) = 1/M); for each `offsets` entry
+    (variant -> one (C,) vector or (N, C) array per member), the sum of z_m - offset_m; for
+    each `weights` entry (variant -> member indices -> convex weights (M,), or (N, M) per
+    test image; subsets of two or more), sum_m w_m z_m. Calibration is of the softmax of
+    the members' (weighted) mean.
 
     The test rows are processed in blocks small enough for the CPU caches, `threads` blocks
     at a time (NumPy releases the GIL): each block of every (memory-mapped) cache is read
@@ -155,7 +173,10 @@ def row_statistics(
             variant: [np.asarray(s[rows], dtype=np.float32) if np.ndim(s) == 2 else s for s in members]
             for variant, members in (offsets or {}).items()
         }
-        block_weights = {k: w[rows] if w.ndim == 2 else w for k, w in (weights or {}).items()}
+        block_weights = {
+            variant: {k: w[rows] if w.ndim == 2 else w for k, w in subsets_of.items()}
+            for variant, subsets_of in (weights or {}).items()
+        }
         return start, _block_statistics(block, labels[rows], n_classes, shifts, block_weights, bins)
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
@@ -222,7 +243,7 @@ def evaluate_ensembles(
     true_counts: dict[str, np.ndarray] | None = None,
     p_fractions: tuple[float, float] = (1 / 3, 1 / 3),
     offsets: dict[str, dict[str, np.ndarray]] | None = None,
-    weights: dict[str, np.ndarray] | None = None,
+    weights: dict[str, dict[str, np.ndarray]] | None = None,
     threads: int = 1,
 ) -> Evaluation:
     """Metrics of every subset of `backbones` from their cached test logits.
@@ -230,8 +251,9 @@ def evaluate_ensembles(
     A subset's P-groups come from the mean of its members' estimated priors (`priors`);
     with `true_counts` (the toy world) a second set by the mean of their normalised
     pretraining counts is added as `p_*_true` columns. `offsets` (variant -> backbone -> (C,)
-    vector or (N, C) array to subtract) adds a row of that variant per subset, `weights` (subset name ->
-    convex member weights) a `fitted` row per subset it names. `threads`: see `row_statistics`.
+    vector or (N, C) array to subtract) adds a row of that variant per subset, `weights`
+    (variant -> subset name -> convex member weights) a row of that variant per subset it
+    names. `threads`: see `row_statistics`.
     """
     n_classes = len(classes)
     d_group = classes["d_group"].to_numpy()
@@ -242,7 +264,10 @@ def evaluate_ensembles(
         labels,
         n_classes,
         offsets={variant: [shift[b] for b in backbones] for variant, shift in (offsets or {}).items()},
-        weights={tuple(index[b] for b in name.split("+")): w for name, w in (weights or {}).items()},
+        weights={
+            variant: {tuple(index[b] for b in name.split("+")): w for name, w in by_subset.items()}
+            for variant, by_subset in (weights or {}).items()
+        },
         threads=threads,
     )
     rows, correct, groupings, per_class_columns, dxp = [], [], [], {}, {}
@@ -262,7 +287,7 @@ def evaluate_ensembles(
             rows.append(row)
             correct.append(row_stats.correct)
             groupings.append(grouping)
-            if variant == "uniform":
+            if variant == UNIFORM:
                 per_class_columns[name] = 100.0 * accuracy
                 if "p" in grouping:
                     dxp[name] = cross_table(accuracy, d_group, grouping["p"], D_GROUPS, P_GROUPS)

@@ -25,6 +25,7 @@ __all__ = [
     "dxp_gain_heatmap",
     "peft_loss_gaps",
     "per_class_accuracy",
+    "prior_recovery",
 ]
 
 
@@ -175,4 +176,29 @@ def control_bars(rows: pd.DataFrame, path: str | os.PathLike) -> None:
         ax.set_title(f"M = {m}")
     axes[0][0].set_ylabel("test accuracy (%)")
     axes[0][0].legend(frameon=False)
+    _save(fig, path)
+
+
+def prior_recovery(summary: pd.DataFrame, path: str | os.PathLike) -> None:
+    """The prior-recovery sweep (`tables.recovery_levers`): one panel per lever, the Spearman
+    correlation of the estimated prior with the pre-training counts against the lever's
+    value, one line per negatives (mean over the backbones, bars to the worst)."""
+    levers = list(dict.fromkeys(summary["lever"]))
+    fig, axes = plt.subplots(1, len(levers), figsize=(2.6 * len(levers), 3.2), sharey=True, squeeze=False)
+    for ax, lever in zip(axes[0], levers, strict=True):
+        rows = summary[summary["lever"] == lever]
+        values = list(dict.fromkeys(rows["value"]))
+        for negatives, marker in zip(dict.fromkeys(summary["negatives"]), "os", strict=False):
+            line = rows[rows["negatives"] == negatives].set_index("value").reindex(values)
+            centre = line["spearman_mean"].to_numpy()
+            below = np.clip(centre - line["spearman_min"].to_numpy(), 0, None)
+            ax.errorbar(range(len(values)), centre, yerr=[below, np.zeros_like(below)], marker=marker,
+                        capsize=2, label=f"{negatives} negatives")  # fmt: skip
+        ax.axhline(0.7, color="grey", lw=0.8, ls="--")
+        ax.set_xticks(range(len(values)), values, fontsize=8)
+        ax.set_xlim(-0.5, len(values) - 0.5)
+        ax.set_title(lever.replace("_", " "), fontsize=9)
+    axes[0][0].set_ylabel("Spearman(estimated prior, counts)")
+    axes[0][0].set_ylim(-0.5, 1.05)
+    axes[0][0].legend(frameon=False, fontsize=8, loc="lower left")
     _save(fig, path)

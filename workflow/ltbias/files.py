@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import uuid
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "WriteError",
     "atomic_dir",
     "atomic_path",
+    "checkpoint_format",
     "load_cost",
     "load_json",
     "save_csv",
@@ -41,8 +43,9 @@ __all__ = [
 ]
 
 
-class WriteError(OSError):
-    """An output could not be written; the message names it and says if the disk is full."""
+class WriteError(JobError, OSError):
+    """An output could not be written; the message names it and says if the disk is full
+    (logged as one line, as every `JobError`)."""
 
 
 class MalformedFileError(JobError, ValueError):
@@ -183,3 +186,31 @@ def sha256(path: str | os.PathLike) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def checkpoint_format(path: str | os.PathLike) -> str:
+    """What kind of checkpoint `path` is, read from its first and last bytes only: `torch`
+    (torch.save's zip archive), `pickle` (torch.save before 1.6) or `safetensors`; raises
+    a ValueError for anything else (a truncated download, an image, a NumPy file)."""
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile as err:
+            raise ValueError(f"{path}: a damaged zip archive, not a checkpoint torch can read ({err})") from None
+        if any(name.endswith("/data.pkl") or name == "data.pkl" for name in names):
+            return "torch"
+        raise ValueError(f"{path}: a zip archive, but not one torch.save wrote (no data.pkl)")
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "pickle"
+    if len(head) == 8:
+        size = int.from_bytes(head, "little")
+        with open(path, "rb") as f:
+            f.seek(8)
+            header = f.read(min(size, 1 << 20))
+        if 0 < size <= path.stat().st_size - 8 and header[:1] == b"{":
+            return "safetensors"
+    raise ValueError(f"{path}: not a checkpoint (torch.save's zip or pickle, or safetensors); first bytes {head!r}")

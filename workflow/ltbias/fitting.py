@@ -1,5 +1,5 @@
-"""What the variants beyond uniform P(c) fit: each member's debiasing lambda and each
-subset's convex weights (`adjust.py`), on val, or cross-fitted on test.
+"""What the variants beyond uniform P(c) fit (`variants.Variant.fit`: each member's
+debiasing lambda, each subset's convex weights), on val, or cross-fitted on test.
 
 A val split drawn from the train split (iNaturalist 2018, or any `lists` dataset without a
 val list) holds images the models were trained on; fitting on it would favour whatever
@@ -14,8 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import adjust
-from .subsets import subset_name, subsets
+from . import variants
 
 __all__ = ["CROSS_FIT", "VAL", "fit", "folds", "per_image"]
 
@@ -30,18 +29,11 @@ def fit(
     priors: dict[str, np.ndarray],
     debias_lambda: float | None = None,
 ) -> dict:
-    """`{"debias_lambda": {backbone: lambda}, "weights": {subset: [w, ...]}}` from `logits`
-    (each backbone's, on the images of `labels`); a given `debias_lambda` is not fitted."""
-    lambdas = {
-        b: adjust.fit_debias_lambda(logits[b], labels, np.log(priors[b])) if debias_lambda is None else debias_lambda
-        for b in backbones
-    }
-    weights = {
-        subset_name(s): adjust.fit_weights([logits[b] for b in s], labels).tolist()
-        for s in subsets(backbones)
-        if len(s) >= 2
-    }
-    return {"debias_lambda": lambdas, "weights": weights}
+    """What every variant that fits something fits (`variants.Variant.fit`), by its
+    `fitted` key, from `logits` (each backbone's, on the images of `labels`); a given
+    `debias_lambda` is not fitted."""
+    seen = variants.Fit(backbones, logits, labels, priors, debias_lambda)
+    return {v.fitted: v.fit(seen) for v in variants.VARIANTS.values() if v.fit is not None}
 
 
 def folds(labels: np.ndarray, seed: int) -> np.ndarray:
@@ -58,9 +50,8 @@ def folds(labels: np.ndarray, seed: int) -> np.ndarray:
 
 def per_image(fitted: Sequence[dict], fold: np.ndarray) -> dict:
     """Cross-fitted values per test image: image i takes `fitted[fold[i]]`, the values
-    fitted on the other fold (lambdas (N,), weights (N, M))."""
-    first = fitted[0]
+    fitted on the other fold (a scalar per member becomes (N,), a vector (N, M))."""
     return {
-        "debias_lambda": {b: np.array([f["debias_lambda"][b] for f in fitted])[fold] for b in first["debias_lambda"]},
-        "weights": {s: np.array([f["weights"][s] for f in fitted])[fold] for s in first["weights"]},
+        key: {name: np.array([f[key][name] for f in fitted])[fold] for name in values}
+        for key, values in fitted[0].items()
     }

@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import bootstrap
 from .ensemble import METRIC_GROUPS, Evaluation
+from .variants import UNIFORM
 
 __all__ = ["COMPARED", "COMPARISON_COLUMNS", "column_weights", "measure_rows", "with_intervals"]
 
@@ -24,7 +25,7 @@ COMPARISON_COLUMNS = [
 def _references(metrics: pd.DataFrame, lift: str) -> list[tuple[int, str, int]]:
     """(row, reference kind, reference row) for every row with two or more members: its best
     single member by point estimate of `all`, and the LIFT backbone alone."""
-    uniform_singles = metrics[(metrics["size"] == 1) & (metrics["variant"] == "uniform")]
+    uniform_singles = metrics[(metrics["size"] == 1) & (metrics["variant"] == UNIFORM)]
     single_row = dict(zip(uniform_singles["subset"], uniform_singles.index, strict=True))
     pairs = []
     for row, entry in metrics[metrics["size"] >= 2].iterrows():

@@ -17,29 +17,35 @@ __all__ = ["missing_intermediates"]
 
 def missing_intermediates(
     targets: Iterable[str],
-    inputs_of: Callable[[str], list[str] | None],
+    job_of: Callable[[str], tuple[list[str], list[str]] | None],
     exists: Callable[[str], bool] = os.path.exists,
 ) -> list[str]:
     """Every workflow file that an existing file of `targets` was built from, directly or
-    through other existing files, and that is missing.
+    through other existing files, and that is missing; and every missing output of a job
+    that made one of those existing files (its log-like outputs that nothing reads).
 
-    `inputs_of(path)` gives the inputs of the job that makes `path`, or None when no job
-    makes it (code, config files, data named by the config). Below a missing file the
-    walk stops: its job will run, and Snakemake plans what that job needs.
+    `job_of(path)` gives the inputs and outputs of the job that makes `path`, or None when
+    no job makes it (code, config files, data named by the config). Below a missing file
+    the walk stops: its job will run, and Snakemake plans what that job needs.
     """
-    known: dict[str, list[str] | None] = {}
+    known: dict[str, tuple[list[str], list[str]] | None] = {}
 
-    def inputs(path: str) -> list[str] | None:
+    def job(path: str) -> tuple[list[str], list[str]] | None:
         if path not in known:
-            known[path] = inputs_of(path)
+            known[path] = job_of(path)
         return known[path]
 
     missing: set[str] = set()
     seen: set[str] = set()
     stack = [path for path in targets if exists(path)]
     while stack:
-        for source in inputs(stack.pop()) or ():
-            if source in seen or inputs(source) is None:
+        found = job(stack.pop())
+        if found is None:
+            continue
+        inputs, outputs = found
+        missing.update(output for output in outputs if not exists(output))
+        for source in inputs:
+            if source in seen or job(source) is None:
                 continue
             seen.add(source)
             if exists(source):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import open_clip
 import torch
 import torch.nn.functional as F
 from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
+from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
 from torch import nn
 
 from . import backbones
@@ -37,7 +38,12 @@ __all__ = [
     "prompt_names",
     "text_features",
     "text_head_weights",
+    "zero_shot_templates",
 ]
+
+# named prompt sets a zero-shot classifier can average (`zeroshot_templates`)
+TEMPLATE_SETS = {"openai_imagenet": OPENAI_IMAGENET_TEMPLATES}
+_PROMPTS_PER_BATCH = 2560  # prompts encoded per text-tower call: 32 classes of 80 templates
 
 CHECKPOINT_FORMAT = 3  # 2: records whether the backbone ran with fp16-rounded weights; 3: the PEFT method
 
@@ -244,12 +250,26 @@ def prompt_names(class_names: Sequence[str]) -> list[str]:
     return [name.replace("_", " ") for name in class_names]
 
 
+def zero_shot_templates(templates: str | Sequence[str]) -> Sequence[str | Callable[[str], str]]:
+    """The prompts a zero-shot classifier averages: a named set that open_clip ships
+    (`openai_imagenet`: OpenAI's 80 ImageNet templates, GLA's classifier) or `{}` templates."""
+    if isinstance(templates, str):
+        if templates not in TEMPLATE_SETS:
+            raise ValueError(f"zeroshot_templates: {templates!r} is not one of {list(TEMPLATE_SETS)} or a list")
+        return TEMPLATE_SETS[templates]
+    return list(templates)
+
+
 @torch.no_grad()
-def text_features(clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> torch.Tensor:
-    """Unit-norm text embeddings of one prompt per class: (E, C)."""
+def text_features(
+    clip: open_clip.CLIP, model: str, class_names: Sequence[str], templates: Sequence[str | Callable[[str], str]]
+) -> torch.Tensor:
+    """Unit-norm text embeddings (E, C): per class, the mean of the unit-norm embeddings of
+    its prompts under every template, renormalised (open_clip's `build_zero_shot_classifier`)."""
     tokenizer = open_clip.get_tokenizer(model)
+    per_batch = max(1, _PROMPTS_PER_BATCH // len(templates))
     return open_clip.build_zero_shot_classifier(
-        clip, tokenizer, prompt_names(class_names), [template], num_classes_per_batch=256
+        clip, tokenizer, prompt_names(class_names), list(templates), num_classes_per_batch=per_batch
     )
 
 
@@ -257,7 +277,7 @@ def text_features(clip: open_clip.CLIP, model: str, class_names: Sequence[str], 
 def text_head_weights(clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> torch.Tensor:
     """Head initialisation (C, D): text features mapped through proj^T, L2-normalised."""
     proj = clip.visual.proj  # (D, E)
-    return F.normalize(text_features(clip, model, class_names, template).t() @ proj.t(), dim=-1)
+    return F.normalize(text_features(clip, model, class_names, [template]).t() @ proj.t(), dim=-1)
 
 
 def assemble_classifier(
@@ -330,7 +350,8 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
     if payload.get("format_version") != CHECKPOINT_FORMAT:
         raise ValueError(f"{checkpoint}: format_version {payload.get('format_version')} != {CHECKPOINT_FORMAT}")
     backbone = payload["backbone"]
-    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"], payload["fp16_weights"])
+    pin = backbone["weights"].get("sha256")
+    clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"], payload["fp16_weights"], pin)
     n_classes = len(payload["class_names"])
     model = assemble_classifier(
         clip.visual, n_classes, payload["head_scale"], payload["bottleneck"], payload["peft"], payload["prompt_length"]
@@ -342,12 +363,19 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
 
 
 class ZeroShotClassifier(nn.Module):
-    """Zero-shot CLIP: logit_scale * cos(projected image feature, prompt feature) (method.md §7)."""
+    """Zero-shot CLIP: logit_scale * cos(projected image feature, class text feature), the
+    text feature averaged over `templates` (method.md §7)."""
 
-    def __init__(self, clip: open_clip.CLIP, model: str, class_names: Sequence[str], template: str) -> None:
+    def __init__(
+        self,
+        clip: open_clip.CLIP,
+        model: str,
+        class_names: Sequence[str],
+        templates: Sequence[str | Callable[[str], str]],
+    ) -> None:
         super().__init__()
         self.visual = clip.visual
-        self.register_buffer("text", text_features(clip, model, class_names, template))  # (E, C)
+        self.register_buffer("text", text_features(clip, model, class_names, templates))  # (E, C)
         self.logit_scale = float(clip.logit_scale.detach().exp())
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

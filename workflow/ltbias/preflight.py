@@ -7,13 +7,16 @@ is there (Snakemake would otherwise keep the results built from it).
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+from . import experiment, files, layout, staging
 from .config import (
     LIST_FORMATS,
     Backbone,
@@ -27,9 +30,18 @@ from .config import (
     weights_kind,
 )
 
-__all__ = ["SCHEMA", "SIGNAL_LEAD_SECONDS", "check", "runtime_seconds"]
+__all__ = [
+    "PLACEHOLDER",
+    "SCHEMA",
+    "SIGNAL_LEAD_SECONDS",
+    "check",
+    "placeholders",
+    "runtime_seconds",
+    "wildcard_values",
+]
 
 SCHEMA = Path(__file__).parents[1] / "schemas" / "config.schema.yaml"
+PLACEHOLDER = "CHANGE_ME"  # what profiles/slurm/profile.yaml asks the user to fill in
 # The SLURM profile signals a fine-tune this long before its time limit (--signal=TERM@300)
 SIGNAL_LEAD_SECONDS = 300
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -38,12 +50,26 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def check(config: dict) -> list[str]:
     """Raise a ValueError naming the key of the first contradiction or missing path; return
     warnings about values that are allowed but likely wrong."""
+    _check_finite(config)
     _check_blocks(config)
     for name, dataset in config["datasets"].items():
         _check_dataset(config, name, dataset)
     _check_backbones(config)
     _check_paths(config)
+    _check_staged(config)
     return _compute_warnings(config)
+
+
+def _check_finite(value: object, where: str = "") -> None:
+    """Every number in the config is finite: the schema's bounds let NaN through."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{where}[{i}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: must be a finite number, got {value}")
 
 
 def _check_blocks(config: dict) -> None:
@@ -78,8 +104,8 @@ def _check_dataset(config: dict, name: str, dataset: dict) -> None:
 
 def _check_backbones(config: dict) -> None:
     """A backbone's finetune block overrides the global one: same keys, same types."""
-    schema = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["finetune"]
-    validator = jsonschema.Draft202012Validator(schema)
+    full = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(full["properties"]["finetune"] | {"$defs": full["$defs"]})
     for name in _used_backbones(config):
         described = {"key": name} | {k: config["backbones"][name].get(k) for k in ("model", "weights", "preprocess")}
         from_dict(Backbone, described, f"backbones.{name}")
@@ -124,11 +150,88 @@ def _local_paths(config: dict) -> list[tuple[str, str, bool]]:
 
 
 def _check_paths(config: dict) -> None:
+    """Every local path exists; a weights file is a checkpoint (`files.checkpoint_format`)."""
     for key, path, folder in _local_paths(config):
         if folder and not os.path.isdir(path):
             raise ValueError(f"{key}: {path} is not a folder (working directory {os.getcwd()})")
         if not folder and not os.path.isfile(path):
             raise ValueError(f"{key}: {path} does not exist (working directory {os.getcwd()})")
+        if key.endswith(".weights.file"):
+            try:
+                files.checkpoint_format(path)
+            except ValueError as err:
+                raise ValueError(f"{key}: {err}") from None
+
+
+def staged_downloads(config: dict) -> dict[str, tuple[str, dict, str]]:
+    """Every file the config downloads: staged path -> (config key, source, how to bring
+    one's own instead). A fetched tag's weights and a list given by its `url`."""
+    found = {}
+    for name in _used_backbones(config):
+        if weights_kind(config["backbones"][name]["weights"]) == "tag":
+            key = f"backbones.{name}.weights"
+            found[layout.staged_weights(config, name)] = (
+                f"{key}.tag", experiment.tag_source(config, name), f"name it in {key}.file"
+            )  # fmt: skip
+    for dataset in config["datasets"]:
+        for list_name, source in experiment.list_sources(config, dataset).items():
+            if "url" in source:
+                key = f"datasets.{dataset}.lists.{list_name}"
+                found[layout.staged_list(dataset, list_name)] = (key, source, f"give it as {key}.path")
+    return found
+
+
+def _check_staged(config: dict) -> None:
+    """A staged download that exists is the one the config asks for (`staging.check_record`)."""
+    for path, (key, source, own) in staged_downloads(config).items():
+        if os.path.exists(path):
+            staging.check_record(path, source, key, own)
+
+
+def wildcard_values(config: dict, names: Iterable[str]) -> list[dict[str, str]]:
+    """Every combination of values of the wildcards `names` (a rule's) that the config
+    can plan: its datasets, their backbones and lists (`listed`: `<dataset>/<list>`), the
+    Fig. 3 cells, the replica seeds and the recovery points (`ltbias.experiment`)."""
+    names = set(names)
+    unknown = names - {"dataset", "backbone", "listed", "peft", "loss", "seed", "point"}
+    if unknown:
+        raise ValueError(f"wildcard_values: no values known for wildcards {sorted(unknown)}")
+
+    def backbones(c: dict) -> list[str]:
+        return (
+            experiment.dataset_backbones(config, c["dataset"]) if "dataset" in c else experiment.used_backbones(config)
+        )
+
+    def seeds(c: dict) -> list[str]:
+        first = finetune_block(config, c["backbone"])["seed"]
+        return [str(s) for s in experiment.replica_seeds(config, c["dataset"], first)]
+
+    combinations: list[dict[str, str]] = [{}]
+    if "dataset" in names:
+        combinations = [{"dataset": d} for d in config["datasets"]]
+    if "backbone" in names:
+        combinations = [c | {"backbone": b} for c in combinations for b in backbones(c)]
+    if "listed" in names:
+        combinations = [{"listed": f"{d}/{n}"} for d in config["datasets"] for n in experiment.list_origins(config, d)]
+    if "peft" in names or "loss" in names:
+        cells = experiment.fig3_cells(config)
+        combinations = [c | {"peft": p, "loss": loss} for c in combinations for p, loss in cells]
+    if "seed" in names:
+        combinations = [c | {"seed": s} for c in combinations for s in seeds(c)]
+    if "point" in names:
+        toy = experiment.recovery_datasets(config)
+        points = experiment.recovery_points(config)
+        combinations = [c | {"point": p} for c in combinations if c["dataset"] in toy for p in points]
+    return combinations
+
+
+def placeholders(default_resources: Iterable[str], set_resources: dict[str, dict[str, object]]) -> list[str]:
+    """The profile's resources still set to a `CHANGE_ME` placeholder: `default-resources`
+    as `name=value`, `set-resources` as `{rule: {name: raw value}}`."""
+    found = [f"default-resources {arg}" for arg in default_resources if PLACEHOLDER in arg]
+    for rule, resources in set_resources.items():
+        found += [f"set-resources {rule} {name}={raw}" for name, raw in resources.items() if PLACEHOLDER in str(raw)]
+    return found
 
 
 def runtime_seconds(runtime: str) -> int:

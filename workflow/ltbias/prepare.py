@@ -59,12 +59,9 @@ def _list_splits(
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Read the staged lists; errors name `origins[key]`, the file or URL the user gave."""
     spec = dataset.split
-    fmt = dataset.list_format
-    class_list = LIST_FORMATS[fmt]
-    names, id_to_label = lists.read_classes(fmt, list_files[class_list], origins[class_list])
-    frames = {s: lists.read_split_list(list_files[s], origins[s]) for s in ("train", "val", "test") if s in list_files}
-    if id_to_label is not None:
-        frames = {s: lists.reindex_inat(f, id_to_label, where=origins[s]) for s, f in frames.items()}
+    class_list = LIST_FORMATS[dataset.list_format]
+    split_lists = {s: list_files[s] for s in ("train", "val", "test") if s in list_files}
+    frames, names = lists.read_labelled(dataset.list_format, list_files[class_list], split_lists, origins)
     if "val" not in frames:
         frames["val"] = splits.balanced_subset(frames["train"], spec.val_per_class, spec.seed)
         logger.warning("no val list: drew %d val images from the train list (they overlap train)", len(frames["val"]))
@@ -96,6 +93,8 @@ def prepare_splits(
         frames, names = _folder_splits(root, dataset)
     split_where = {s: f"{where} {s} split" + (f" ({origins[s]})" if s in origins else "") for s in frames}
     duplicates = validate.check_lists(frames, len(names), split_where)
+    if dataset.source == "lists" and "val" not in list_files:
+        duplicates.pop("train&val", None)  # drawn from train on purpose, and said so once
     for split, frame in frames.items():
         validate.check_files(root, frame["path"].tolist(), split_where[split])
     for kind, found in duplicates.items():

@@ -5,13 +5,14 @@ exponential profile (max/min = `imbalance`) over a backbone-specific order of th
 classes, so each has a different head. The per-class counts are the ground truth that
 the P-group analysis is checked against.
 
-Negatives decide whether the corpus's label prior reaches the zero-shot logits. With
-open_clip's `ClipLoss` (`negatives="batch"`) the captions of the batch are the negatives;
-they are drawn from the corpus itself, and InfoNCE's optimal critic log p(t|x) / p(t) then
-divides the label prior out (the prior estimate correlates only weakly with the counts).
-With `negatives="vocabulary"` every image is contrasted with one caption per class, a
-uniform negative distribution, and the optimum log p(t|x) keeps the prior, as a
-supervised classifier trained on the imbalanced corpus would.
+The negatives decide whether the corpus's label prior reaches the zero-shot logits, and so
+whether the paper's estimator can recover it (`snakemake prior_recovery` measures it; no
+other lever moves it). With `negatives="vocabulary"` (the default) every image is contrasted
+with one caption per class, a uniform negative distribution, and the optimum log p(t|x)
+keeps log p(y) of the corpus: the additive log-prior of GLA's premise for CLIP on LAION.
+With open_clip's `ClipLoss` (`negatives="batch"`) the batch's captions are the negatives;
+they are drawn from the corpus itself, so a frequent class is a frequent negative, and
+InfoNCE's optimal critic log p(t|x) / p(t) divides the prior out.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from . import backbones, runtime
 from .config import PretrainConfig
 from .toyworld import ToyWorld, render
 
-__all__ = ["corpus_counts", "pretrain"]
+__all__ = ["corpus_counts", "model_view", "normalise", "pretrain"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,19 @@ def corpus_counts(n_classes: int, corpus_size: int, imbalance: float, seed: int)
     counts = np.empty(n_classes, dtype=np.int64)
     counts[order] = np.maximum(1, np.rint(corpus_size * profile / profile.sum()))
     return counts
+
+
+def model_view(images: np.ndarray, preprocess: dict) -> torch.Tensor:
+    """Rendered images (N, S, S, 3) uint8 as the model sees them through the test
+    transform: (N, 3, size, size) uint8, the central crop (`normalise` makes them inputs)."""
+    return T.CenterCrop(preprocess["size"])(torch.from_numpy(images).permute(0, 3, 1, 2))
+
+
+def normalise(images: torch.Tensor, preprocess: dict) -> torch.Tensor:
+    """uint8 images (N, 3, H, W) as float model inputs, with the weights' mean and std."""
+    mean = torch.tensor(preprocess["mean"]).view(1, 3, 1, 1)
+    std = torch.tensor(preprocess["std"]).view(1, 3, 1, 1)
+    return (images.float() / 255 - mean) / std
 
 
 def _caption_features(
@@ -90,10 +104,7 @@ def pretrain(
     rng = np.random.default_rng(cfg.seed)
     counts = corpus_counts(world.num_classes, cfg.corpus_size, cfg.imbalance, cfg.seed)
     labels = rng.permutation(np.repeat(np.arange(world.num_classes), counts))
-    images = torch.from_numpy(render(world, labels, rng)).permute(0, 3, 1, 2)  # (N, 3, S, S) uint8
-    images = T.CenterCrop(preprocess["size"])(images)  # the view the test transform gives
-    mean = torch.tensor(preprocess["mean"]).view(1, 3, 1, 1)
-    std = torch.tensor(preprocess["std"]).view(1, 3, 1, 1)
+    images = model_view(render(world, labels, rng), preprocess)
 
     tokenizer = open_clip.get_tokenizer(model)
     captions = [t.format(name) for name in world.class_names for t in cfg.templates]
@@ -106,7 +117,7 @@ def pretrain(
     history = []
     for step in tqdm(range(cfg.steps), desc="pretrain", disable=None):
         idx = torch.from_numpy(rng.integers(len(labels), size=cfg.batch_size))
-        batch = (images[idx].float() / 255 - mean) / std
+        batch = normalise(images[idx], preprocess)
         batch_labels = torch.from_numpy(labels[idx.numpy()])
         image_features = clip.encode_image(batch, normalize=True)
         logit_scale = clip.logit_scale.exp()

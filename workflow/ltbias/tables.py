@@ -16,19 +16,24 @@ import pandas as pd
 
 from . import files
 from .config import LOSSES, PEFTS
+from .layout import TABLE_FORMATS
 from .subsets import subset_name
 from .tradeoff import tradeoff
-from .variants import VARIANTS, ZERO_SHOT, label_of
+from .variants import UNIFORM, VARIANTS, ZERO_SHOT, label_of
 
 __all__ = [
     "FORMATS",
     "GAP_COLUMNS",
     "GROUP_COLUMNS",
     "PROTOCOLS",
+    "claims_table",
     "control_table",
     "gap_table",
+    "member_table",
     "method_table",
     "output_paths",
+    "recovery_levers",
+    "recovery_table",
     "seed_table",
     "table6",
     "table8",
@@ -48,7 +53,7 @@ GROUP_COLUMNS = {
     "p_few": "P-Few",
 }
 CHECK = "✓"
-FORMATS = ("csv", "md", "tex")  # every table is written in each, by `write_table`
+FORMATS = TABLE_FORMATS  # every table is written in each, by `write_table`
 GAIN = "Gain vs best single"
 SIGNIFICANT = 0.05
 
@@ -79,7 +84,7 @@ def _protocol(metrics: pd.DataFrame, protocol: str) -> pd.DataFrame:
 def _row(metrics: pd.DataFrame, subset: str, protocol: str = "single") -> pd.Series:
     metrics = _protocol(metrics, protocol)
     if "variant" in metrics:
-        metrics = metrics[metrics["variant"] == "uniform"]
+        metrics = metrics[metrics["variant"] == UNIFORM]
     match = metrics[metrics["subset"] == subset]
     if len(match) != 1:
         raise KeyError(f"subset {subset!r} not in metrics (have {metrics['subset'].tolist()})")
@@ -158,7 +163,7 @@ def table8(
         ["size", "_variant"] if "variant" in metrics else "size", kind="stable"
     ).iterrows():
         members = row["subset"].split("+")
-        variant = row.get("variant", "uniform")
+        variant = row.get("variant", UNIFORM)
         record = {"M": int(row["size"])}
         record |= {display_names[b]: (CHECK if b in members else "") for b in backbones}
         fitted_on = row.get("fitted_on")
@@ -173,7 +178,7 @@ def table8(
                 f"{GAIN} p": gain.p_value if gain else None,
             }
         if paper_rows:
-            published = paper.get(row["subset"], {}) if variant == "uniform" else {}
+            published = paper.get(row["subset"], {}) if variant == UNIFORM else {}
             record |= {f"{v} (paper)": published.get(k) for k, v in columns.items() if k.startswith("d_")}
         records.append(record)
     return pd.DataFrame(records)
@@ -186,7 +191,7 @@ def zeroshot_table(metrics: pd.DataFrame, backbones: Sequence[str], display_name
     columns = _value_columns(metrics)
     records = []
     for backbone in backbones:
-        for variant, model in ((ZERO_SHOT, "zero-shot"), ("uniform", "fine-tuned (LIFT)")):
+        for variant, model in ((ZERO_SHOT, "zero-shot"), (UNIFORM, "fine-tuned (LIFT)")):
             row = metrics[(metrics["subset"] == backbone) & (metrics["variant"] == variant)]
             if len(row) != 1:
                 raise KeyError(f"no {variant} row of {backbone!r} in metrics")
@@ -211,7 +216,7 @@ def table9(
     `costs`, `cost.measure` results), `All` with its interval, and a check mark on the
     accuracy-cost frontier (`tradeoff.tradeoff`)."""
     metrics = _protocol(metrics, "single")
-    metrics = metrics[metrics["variant"] == "uniform"] if "variant" in metrics else metrics
+    metrics = metrics[metrics["variant"] == UNIFORM] if "variant" in metrics else metrics
     records = []
     for row in tradeoff(metrics, costs).to_dict("records"):
         members = row["subset"].split("+")
@@ -265,6 +270,106 @@ def seed_table(spread: pd.DataFrame, display_names: dict[str, str]) -> pd.DataFr
             record |= {column: row[key], f"{column} sd": row[f"{key}_sd"]}
         records.append(record)
     return pd.DataFrame(records)
+
+
+def member_table(metrics: pd.DataFrame, backbones: Sequence[str], display_names: dict[str, str]) -> pd.DataFrame:
+    """What each backbone brings to the ensemble of all (uniform P(c), one centre crop): its
+    zero-shot and fine-tuned accuracy, the ensemble's accuracy with and without it, and a
+    note where it lowers the ensemble or is far weaker than the best member (its fine-tuned
+    or zero-shot accuracy below half the best one's)."""
+    metrics = _protocol(metrics, "single")
+    accuracy = {(r["subset"], r["variant"]): r["all"] for _, r in metrics.iterrows()}
+    full = subset_name(backbones)
+    best = {kind: max(accuracy[(b, kind)] for b in backbones) for kind in (UNIFORM, ZERO_SHOT)}
+    records = []
+    for backbone in backbones:
+        others = [b for b in backbones if b != backbone]
+        without = accuracy[(subset_name(others), UNIFORM)] if others else None
+        notes = []
+        if without is not None and accuracy[(full, UNIFORM)] < without:
+            notes.append("lowers the ensemble")
+        if any(accuracy[(backbone, kind)] < best[kind] / 2 for kind in best):
+            notes.append("far below the best member")
+        records.append(
+            {
+                "Backbone": display_names[backbone],
+                "Zero-shot": accuracy[(backbone, ZERO_SHOT)],
+                "Fine-tuned": accuracy[(backbone, UNIFORM)],
+                "All, ensemble without it": without,
+                "All, ensemble with it": accuracy[(full, UNIFORM)],
+                "Note": "; ".join(notes),
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def claims_table(estimate: pd.DataFrame, true: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The claims (`claims.measure` rows) with their values, intervals and verdicts; with
+    `true` (the same claims by the true pre-training prior, toy world only) beside them."""
+    records = []
+    for i, row in estimate.iterrows():
+        record = {"Claim": row["claim"], "Scope": row["scope"], "Measured": row["measured"]}
+        versions = [("Estimated prior", row)] + ([("True prior", true.loc[i])] if true is not None else [])
+        for name, values in versions:
+            record |= {name: values["value"], f"{name} lo": values["lo"], f"{name} hi": values["hi"]}
+            record[f"Verdict ({name.lower()})" if true is not None else "Verdict"] = values["verdict"]
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def recovery_levers(records: pd.DataFrame, val_per_class: int, solver: str) -> pd.DataFrame:
+    """Recovery as a function of each lever, under each negatives: one row per negatives,
+    lever and value (in plotting order), summarised over the backbones (`<measure>_mean`,
+    `<measure>_min`).
+
+    `val_per_class` and `solver` are levers at the config's pretraining (`lever` None in
+    the records); each pretraining lever is read at the config's `val_per_class` and
+    `solver`, with the config's own pretraining as its value x1."""
+    base = records[records["lever"].isna()]
+    at_config = (records["val_per_class"] == val_per_class) & (records["solver"] == solver)
+    levers = [
+        base[base["solver"] == solver].assign(lever="val_per_class", value=lambda f: f["val_per_class"].astype(str)),
+        base[base["val_per_class"] == val_per_class].assign(lever="solver", value=lambda f: f["solver"]),
+    ]
+    for lever in records["lever"].dropna().unique():
+        moved = records[at_config & (records["lever"] == lever)]
+        both = pd.concat([base[at_config].assign(value=1.0), moved]).assign(lever=lever)
+        levers.append(both.sort_values("value", kind="stable").assign(value=lambda f: [f"x{v:g}" for v in f["value"]]))
+    found = pd.concat(levers, ignore_index=True)
+    measures = ["spearman", "p_group_agreement", "accuracy", "mean_logit_spearman"]
+    summary = found.groupby(["negatives", "lever", "value"], sort=False)[measures].agg(["mean", "min"])
+    summary.columns = [f"{measure}_{how}" for measure, how in summary.columns]
+    return summary.reset_index()
+
+
+RECOVERY_LEVERS = {  # lever -> its name in the recovery table
+    "val_per_class": "val images per class",
+    "solver": "prior solver",
+    "steps": "pretraining steps",
+    "batch_size": "pretraining batch",
+    "imbalance": "pretraining imbalance",
+    "clutter": "clutter (confusability)",
+}
+
+
+def recovery_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The prior-recovery sweep (`recovery_levers`): per negatives, lever and value,
+    the Spearman correlation of the estimated prior with the pre-training counts and the
+    P-group agreement (mean and worst over the backbones), the zero-shot accuracy and the
+    correlation of the class-mean zero-shot logit with the counts."""
+    return pd.DataFrame(
+        {
+            "Negatives": summary["negatives"],
+            "Lever": summary["lever"].map(RECOVERY_LEVERS),
+            "Value": summary["value"],
+            "Spearman": summary["spearman_mean"],
+            "Spearman (worst)": summary["spearman_min"],
+            "P-group agreement (%)": 100 * summary["p_group_agreement_mean"],
+            "P-group agreement (worst, %)": 100 * summary["p_group_agreement_min"],
+            "Zero-shot accuracy": summary["accuracy_mean"],
+            "Mean logit ~ counts": summary["mean_logit_spearman_mean"],
+        }
+    )
 
 
 def method_table(metrics: pd.DataFrame, methods: dict[str, str]) -> pd.DataFrame:

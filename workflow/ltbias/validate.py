@@ -64,7 +64,25 @@ def check_lists(frames: dict[str, pd.DataFrame], n_classes: int, where: dict[str
     """
     for split, frame in frames.items():
         check_labels(frame, n_classes, where[split])
+    _check_one_label_per_path(frames, where)
     return {kind: {"count": len(paths), "first": paths[:SHOW]} for kind, paths in duplicates(frames).items()}
+
+
+def _check_one_label_per_path(frames: dict[str, pd.DataFrame], where: dict[str, str]) -> None:
+    """A path listed twice (in one split or two) must have one label; else both places are named."""
+    listed = pd.concat([f.assign(split=s) for s, f in frames.items()], ignore_index=True)
+    labels = listed.groupby("path", sort=False)["label"].transform("nunique")
+    conflicts = listed[labels > 1]
+    if len(conflicts):
+        first = conflicts[conflicts["path"] == conflicts["path"].iloc[0]]
+        places = [
+            f"{where[row.split]}" + (f":{row.line}" if "line" in first else "") + f" label {row.label}"
+            for row in first.itertuples()
+        ]
+        raise SplitValidationError(
+            f"{first['path'].iloc[0]} is listed with different labels ({'; '.join(places)}); "
+            f"{conflicts['path'].nunique()} such paths"
+        )
 
 
 def check_files(root: str | os.PathLike, paths: Sequence[str], where: str) -> None:

@@ -1,27 +1,8 @@
-"""Backbone weights: checked, fetched once (login node) or pretrained in the toy world."""
+"""Backbone weights: fetched once (login node) or pretrained in the toy world."""
 
 
-rule check_backbone:
-    input:
-        code=job_code("check_backbone"),
-    output:
-        backbone="results/backbones/{backbone}/backbone.json",
-    log:
-        "logs/check_backbone/{backbone}.log",
-    benchmark:
-        "benchmarks/check_backbone/{backbone}.tsv"
-    priority: PRIORITY["check"]
-    localrule: True
-    conda:
-        "../../envs/torch.yaml"
-    params:
-        settings=backbone_settings,
-    script:
-        JOB_SCRIPT
-
-
-# Fetches are tracked by their settings only (code `ancient`): a file staged on another
-# machine, or before the library changed, is never fetched again (README: "Offline nodes").
+# Only a missing download is fetched (`layout.fetched_tags`): a staged file, copied from another
+# machine or staged before the library changed, is never fetched again.
 rule fetch_weights:
     input:
         code=ancient(job_code("fetch_weights")),
@@ -29,19 +10,20 @@ rule fetch_weights:
         weights=f"{config['weights_dir']}/{{backbone}}.pt",
     log:
         "logs/fetch_weights/{backbone}.log",
+    wildcard_constraints:
+        backbone=layout.fetched_tags(config),
     priority: PRIORITY["weights"]
     localrule: True
     conda:
         "../../envs/torch.yaml"
     params:
-        settings=fetch_settings,
+        **job_params("fetch_weights"),
     script:
         JOB_SCRIPT
 
 
 rule pretrain_toy:
     input:
-        backbone="results/backbones/{backbone}/backbone.json",
         code=job_code("pretrain_toy"),
     output:
         weights="results/backbones/{backbone}/weights.pt",
@@ -51,6 +33,8 @@ rule pretrain_toy:
         "logs/pretrain_toy/{backbone}.log",
     benchmark:
         "benchmarks/pretrain_toy/{backbone}.tsv"
+    wildcard_constraints:
+        backbone=layout.toy_backbones(config),
     priority: PRIORITY["weights"]
     conda:
         "../../envs/torch.yaml"
@@ -60,6 +44,6 @@ rule pretrain_toy:
         mem_mb=compute("pretrain", "mem_mb"),
         runtime=compute("pretrain", "runtime"),
     params:
-        settings=pretrain_settings,
+        **job_params("pretrain_toy"),
     script:
         JOB_SCRIPT

@@ -18,7 +18,7 @@ rule render_toy:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=render_settings,
+        **job_params("render_toy"),
     script:
         JOB_SCRIPT
 
@@ -26,17 +26,19 @@ rule render_toy:
 rule fetch_list:
     input:
         local=local_list,
-        code=ancient(job_code("fetch_list")),  # as fetch_weights: a staged copy is kept
+        code=ancient(job_code("fetch_list")),
     output:
-        staged="resources/lists/{dataset}/{name}",
+        staged="resources/lists/{listed}",
     log:
-        "logs/fetch_list/{dataset}/{name}.log",
-    priority: PRIORITY["check"]  # seconds: a failed weight download must not hold it back
+        "logs/fetch_list/{listed}.log",
+    wildcard_constraints:
+        listed=layout.fetched_lists(config),
+    priority: PRIORITY["lists"]  # seconds: a failed weight download must not hold it back
     localrule: True
     conda:
         "../../envs/py-cpu.yaml"
     params:
-        settings=list_settings,
+        **job_params("fetch_list"),
     script:
         JOB_SCRIPT
 
@@ -65,6 +67,6 @@ rule make_splits:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=split_settings,
+        **job_params("make_splits"),
     script:
         JOB_SCRIPT

@@ -6,7 +6,7 @@ rule estimate_prior:
         zeroshot="results/{dataset}/zeroshot/{backbone}/val.npz",
         val="results/{dataset}/splits/val.csv",
         classes="results/{dataset}/splits/classes.csv",
-        true_counts=lambda wc: true_counts(wc.dataset, [wc.backbone]),
+        true_counts=lambda wc: layout.true_counts(config, wc.dataset, [wc.backbone]),
         code=job_code("estimate_prior"),
     output:
         prior="results/{dataset}/prior/{backbone}.csv",
@@ -23,7 +23,7 @@ rule estimate_prior:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=canonical({"prior": config["prior"]}),
+        **job_params("estimate_prior"),
     script:
         JOB_SCRIPT
 
@@ -39,7 +39,7 @@ rule ensemble:
         ),
         knn_logits=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
-        true_counts=lambda wc: true_counts(wc.dataset, dataset_backbones(wc.dataset)),
+        true_counts=lambda wc: layout.true_counts(config, wc.dataset, members(wc)),
         train="results/{dataset}/splits/train.csv",
         val="results/{dataset}/splits/val.csv",
         test="results/{dataset}/splits/test.csv",
@@ -63,6 +63,6 @@ rule ensemble:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=ensemble_settings,
+        **job_params("ensemble"),
     script:
         JOB_SCRIPT

@@ -24,8 +24,7 @@ rule finetune:
         runtime=compute("finetune", "runtime"),
         attempt=lambda wildcards, attempt: attempt,  # numbers the attempt's own log
     params:
-        settings=finetune_settings,
-        untracked=finetune_untracked,
+        **job_params("finetune"),
         root=dataset_root,
     script:
         JOB_SCRIPT
@@ -43,9 +42,7 @@ use rule finetune as gla_train with:
     benchmark:
         "benchmarks/gla_train/{dataset}/{backbone}.tsv"
     params:
-        job="finetune",
-        settings=lambda wildcards: finetune_settings(wildcards, loss="gla"),
-        untracked=finetune_untracked,
+        **job_params("finetune", loss="gla"),
         root=dataset_root,
 
 
@@ -64,11 +61,7 @@ use rule finetune as fig3_finetune with:
         peft="|".join(PEFTS),
         loss="|".join(LOSSES),
     params:
-        job="finetune",
-        settings=lambda wildcards: finetune_settings(
-            wildcards, loss=wildcards.loss, peft=wildcards.peft
-        ),
-        untracked=finetune_untracked,
+        **job_params("finetune"),
         root=dataset_root,
 
 
@@ -86,9 +79,5 @@ use rule finetune as replica_finetune with:
     wildcard_constraints:
         seed=r"\d+",
     params:
-        job="finetune",
-        settings=lambda wildcards: finetune_settings(
-            wildcards, seed=int(wildcards.seed)
-        ),
-        untracked=finetune_untracked,
+        **job_params("finetune"),
         root=dataset_root,

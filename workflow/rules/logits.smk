@@ -3,7 +3,7 @@
 
 rule logits:
     input:
-        unpack(logits_inputs),
+        unpack(logits_inputs("results/{dataset}/finetune/{backbone}/checkpoint.pt")),
     output:
         val_logits="results/{dataset}/logits/{backbone}/val.npz",
         test_logits="results/{dataset}/logits/{backbone}/test.npz",
@@ -24,7 +24,7 @@ rule logits:
         mem_mb=compute("logits", "mem_mb"),
         runtime=compute("logits", "runtime"),
     params:
-        settings=canonical({"evaluation": config["evaluation"]}),
+        **job_params("logits"),
         root=dataset_root,
     script:
         JOB_SCRIPT
@@ -32,11 +32,7 @@ rule logits:
 
 use rule logits as gla_train_logits with:
     input:
-        unpack(
-            lambda wildcards: logits_inputs(
-                wildcards, "results/{dataset}/gla_train/{backbone}/checkpoint.pt"
-            )
-        ),
+        unpack(logits_inputs("results/{dataset}/gla_train/{backbone}/checkpoint.pt")),
     output:
         val_logits="results/{dataset}/gla_train/{backbone}/logits/val.npz",
         test_logits="results/{dataset}/gla_train/{backbone}/logits/test.npz",
@@ -49,17 +45,15 @@ use rule logits as gla_train_logits with:
     benchmark:
         "benchmarks/gla_train_logits/{dataset}/{backbone}.tsv"
     params:
-        job="logits",
-        settings=canonical({"evaluation": config["evaluation"]}),
+        **job_params("logits"),
         root=dataset_root,
 
 
 use rule logits as fig3_logits with:
     input:
         unpack(
-            lambda wildcards: logits_inputs(
-                wildcards,
-                "results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt",
+            logits_inputs(
+                "results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt"
             )
         ),
     output:
@@ -77,17 +71,15 @@ use rule logits as fig3_logits with:
         peft="|".join(PEFTS),
         loss="|".join(LOSSES),
     params:
-        job="logits",
-        settings=canonical({"evaluation": config["evaluation"]}),
+        **job_params("logits"),
         root=dataset_root,
 
 
 use rule logits as replica_logits with:
     input:
         unpack(
-            lambda wildcards: logits_inputs(
-                wildcards,
-                "results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt",
+            logits_inputs(
+                "results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt"
             )
         ),
     output:
@@ -104,14 +96,12 @@ use rule logits as replica_logits with:
     wildcard_constraints:
         seed=r"\d+",
     params:
-        job="logits",
-        settings=canonical({"evaluation": config["evaluation"]}),
+        **job_params("logits"),
         root=dataset_root,
 
 
 rule zeroshot_logits:
     input:
-        backbone="results/backbones/{backbone}/backbone.json",
         weights=weights_file,
         val="results/{dataset}/splits/val.csv",
         test="results/{dataset}/splits/test.csv",
@@ -135,13 +125,7 @@ rule zeroshot_logits:
         mem_mb=compute("logits", "mem_mb"),
         runtime=compute("logits", "runtime"),
     params:
-        settings=canonical(
-            {
-                "evaluation": config["evaluation"],
-                "prompt": config["prompt"],
-                "fp16_weights": config["fp16_weights"],
-            }
-        ),
+        **job_params("zeroshot_logits"),
         root=dataset_root,
     script:
         JOB_SCRIPT

@@ -25,6 +25,9 @@ rule tables:
         zeroshot_csv=table_output("zeroshot", "csv"),
         zeroshot_md=table_output("zeroshot", "md"),
         zeroshot_tex=table_output("zeroshot", "tex"),
+        members_csv=table_output("members", "csv"),
+        members_md=table_output("members", "md"),
+        members_tex=table_output("members", "tex"),
     log:
         "logs/tables/{dataset}.log",
     benchmark:
@@ -37,7 +40,7 @@ rule tables:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=table_settings,
+        **job_params("tables"),
     script:
         JOB_SCRIPT
 
@@ -66,7 +69,42 @@ rule figures:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=figure_settings,
+        **job_params("figures"),
+    script:
+        JOB_SCRIPT
+
+
+rule claims:
+    input:
+        test_logits=member_files("results/{dataset}/logits/{backbone}/test.npz"),
+        priors=member_files("results/{dataset}/prior/{backbone}.csv"),
+        true_counts=lambda wc: layout.true_counts(config, wc.dataset, members(wc)),
+        cross_entropy=lambda wc: analysis_files(
+            layout.cross_entropy_cells(config, wc.dataset), "fig3"
+        ),
+        controls=lambda wc: analysis_files(
+            [f"results/{wc.dataset}/tables/controls.csv"], "controls"
+        ),
+        test="results/{dataset}/splits/test.csv",
+        classes="results/{dataset}/splits/classes.csv",
+        code=job_code("claims"),
+    output:
+        claims_csv=table_output("claims", "csv"),
+        claims_md=table_output("claims", "md"),
+        claims_tex=table_output("claims", "tex"),
+    log:
+        "logs/claims/{dataset}.log",
+    benchmark:
+        "benchmarks/claims/{dataset}.tsv"
+    localrule: True  # seconds: not worth a cluster job
+    conda:
+        "../../envs/py-cpu.yaml"
+    threads: compute("light", "threads")
+    resources:
+        mem_mb=compute("light", "mem_mb"),
+        runtime=compute("light", "runtime"),
+    params:
+        **job_params("claims"),
     script:
         JOB_SCRIPT
 
@@ -112,26 +150,19 @@ rule gla_tables:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=gla_table_settings,
+        **job_params("gla_tables"),
     script:
         JOB_SCRIPT
 
 
 rule table3:
     input:
-        with_missing_intermediates(
-            expand(
-                "results/{dataset}/tables/{table}.{ext}",
-                dataset=DATASETS,
-                table=GLA_TABLES,
-                ext=TABLE_FORMATS,
-            )
-        ),
+        with_missing_intermediates(layout.analysis_outputs(config, "table3")),
 
 
 rule peft_loss_gaps:
     input:
-        cells=fig3_cells,
+        cells=lambda wc: list(layout.fig3_files(config, wc.dataset).values()),
         prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
@@ -153,7 +184,7 @@ rule peft_loss_gaps:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=fig3_settings,
+        **job_params("peft_loss_gaps"),
     script:
         JOB_SCRIPT
 
@@ -161,19 +192,12 @@ rule peft_loss_gaps:
 # `snakemake fig3`: the LIFT backbone under every PEFT method and loss of `fig3`
 rule fig3:
     input:
-        with_missing_intermediates(
-            expand(
-                "results/{dataset}/tables/fig3.{ext}",
-                dataset=DATASETS,
-                ext=TABLE_FORMATS,
-            )
-            + expand("results/{dataset}/figures/peft_loss_gaps.svg", dataset=DATASETS)
-        ),
+        with_missing_intermediates(layout.analysis_outputs(config, "fig3")),
 
 
 rule controls_table:
     input:
-        replicas=lambda wc: replica_files(wc.dataset),
+        replicas=lambda wc: layout.replica_files(config, wc.dataset),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
@@ -198,7 +222,7 @@ rule controls_table:
         mem_mb=compute("light", "mem_mb"),
         runtime=compute("light", "runtime"),
     params:
-        settings=controls_settings,
+        **job_params("controls_table"),
     script:
         JOB_SCRIPT
 
@@ -206,11 +230,4 @@ rule controls_table:
 # `snakemake controls`: M seeds of one backbone against M backbones (`replicas` per dataset)
 rule controls:
     input:
-        with_missing_intermediates(
-            expand(
-                "results/{dataset}/tables/controls.{ext}",
-                dataset=DATASETS,
-                ext=TABLE_FORMATS,
-            )
-            + expand("results/{dataset}/figures/controls.svg", dataset=DATASETS)
-        ),
+        with_missing_intermediates(layout.analysis_outputs(config, "controls")),

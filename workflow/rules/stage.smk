@@ -13,5 +13,7 @@ rule stage:
     localrule: True
     conda:
         "../../envs/py-cpu.yaml"
+    params:
+        **job_params("stage"),
     script:
         JOB_SCRIPT

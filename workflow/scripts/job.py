@@ -1,5 +1,5 @@
-"""The script of every rule: `ltbias.jobs.<job>`, the rule's `job` param or else its name,
-run with the rule's named inputs, outputs and params (`ltbias.jobs.entry`)."""
+"""The script of every rule: `ltbias.jobs.<job>`, named by the rule's `job` param, run with
+the rule's named inputs, outputs and params (`ltbias.jobs.entry`)."""
 
 import sys
 from pathlib import Path
@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(snakemake.scriptdir).parent))
 
 from ltbias.jobs import entry
 
-job = entry.load(snakemake.params.get("job", snakemake.rule))
+job = entry.load(snakemake.params["job"])
 entry.call(
     job,
     inputs=dict(snakemake.input.items()),

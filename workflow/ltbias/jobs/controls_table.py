@@ -5,17 +5,17 @@ training runs (`controls.seed_variance`): Tables 6 and 8 re-drawn with one seed 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, controls, figures, tables
+from .. import caches, config, controls, experiment, tables
 from ..prior import load_prior, p_groups
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,20 @@ class Settings:
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
     decimals: int
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    dataset = wildcards["dataset"]
+    return Settings(
+        dataset,
+        tuple(experiment.dataset_backbones(cfg, dataset)),
+        experiment.display_names(cfg, dataset),
+        experiment.lift_backbone(cfg, dataset),
+        cfg["datasets"][dataset]["replicas"],
+        config.block(config.PriorConfig, cfg, "prior"),
+        config.block(config.EnsembleConfig, cfg, "ensemble"),
+        cfg["tables"]["decimals"],
+    )
 
 
 def run(
@@ -48,6 +62,8 @@ def run(
     default run's first). Every row's P-groups are those of the full ensemble: the mean of
     all backbones' estimated priors, as Table 8's last row.
     """
+    from .. import figures  # matplotlib: not loaded to build settings
+
     context.start(log)
     if settings.replicas < 2:
         raise ValueError(f"datasets.{settings.dataset}.replicas: the controls need 2 or more, got {settings.replicas}")

@@ -5,17 +5,17 @@ backbone's zero-shot accuracy by group."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, ensemble, files, fitting, intervals, prior, variants
+from .. import caches, config, ensemble, experiment, files, fitting, intervals, prior, variants
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 PROTOCOLS = ("single", "tte")  # one centre crop; five-crop test-time ensembling
 
@@ -26,6 +26,16 @@ class Settings:
     lift_backbone: str  # every multi-member row is compared with it alone
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    dataset = wildcards["dataset"]
+    return Settings(
+        tuple(experiment.dataset_backbones(cfg, dataset)),
+        experiment.lift_backbone(cfg, dataset),
+        config.block(config.PriorConfig, cfg, "prior"),
+        config.block(config.EnsembleConfig, cfg, "ensemble"),
+    )
 
 
 @dataclass(frozen=True)
@@ -75,15 +85,18 @@ def _adjustments(
 
 def _combinations(fitted: dict, priors: dict[str, np.ndarray], zero_shot: dict[str, np.ndarray]) -> dict:
     """`evaluate_ensembles`' `offsets` and `weights` of the variants beyond uniform, for the
-    test logits of one protocol (`zero_shot`: the members' zero-shot logits of the same)."""
+    test logits of one protocol (`zero_shot`: the members' zero-shot logits of the same):
+    each variant's fitted values per member, or per subset when it weighs the members."""
+    weighted = [v for v in variants.VARIANTS.values() if v.weighted]
+    per_member = [v.fitted for v in variants.VARIANTS.values() if v.fitted and not v.weighted]
     members = {
-        b: variants.Member(np.log(q).astype(np.float32), {"debias_lambda": fitted["debias_lambda"][b]}, zero_shot[b])
+        b: variants.Member(np.log(q).astype(np.float32), {key: fitted[key][b] for key in per_member}, zero_shot[b])
         for b, q in priors.items()
     }
-    return {
-        "offsets": variants.offsets(members),
-        "weights": {name: np.asarray(w, dtype=np.float32) for name, w in fitted["weights"].items()},
+    weights = {
+        v.name: {subset: np.asarray(w, dtype=np.float32) for subset, w in fitted[v.fitted].items()} for v in weighted
     }
+    return {"offsets": variants.offsets(members), "weights": weights}
 
 
 def _test_split(

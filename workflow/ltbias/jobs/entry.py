@@ -1,6 +1,11 @@
 """The one entry point of every rule: a job module called with the rule's named inputs,
 outputs and params as keyword arguments, so that each path is spelled once in the rule and
-once where the job uses it."""
+once where the job uses it.
+
+A job module has `run(settings, *, <the rule's names>)` and, when it takes settings, a frozen
+`Settings` dataclass and `settings(config, wildcards)` that builds it from the validated
+config: the rule passes it as a plain dict (`settings_params`), this module builds it back.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Any
 
 from .. import config
 
-__all__ = ["UNREAD_INPUTS", "call", "load"]
+__all__ = ["UNREAD_INPUTS", "call", "canonical", "load", "settings_params"]
 
 # inputs that exist only so that a change reruns the job: its code, a rendered dataset root
 # (read through the `root` param) and a list's local file (read through its settings' source)
@@ -24,6 +29,32 @@ _RUNTIME = ("log", "threads", "attempt", "gpus")
 def load(job: str) -> ModuleType:
     """`ltbias.jobs.<job>`."""
     return importlib.import_module(f"{__package__}.{job}")
+
+
+def canonical(obj: Any) -> Any:
+    """`obj` with every mapping's keys sorted and tuples as lists: a param value whose repr
+    does not depend on the order of the config's keys (Snakemake compares the reprs)."""
+    if isinstance(obj, Mapping):
+        return {key: canonical(obj[key]) for key in sorted(obj)}
+    if isinstance(obj, list | tuple):
+        return [canonical(value) for value in obj]
+    return obj
+
+
+def settings_params(job: str, cfg: dict, wildcards: Mapping[str, str], **fixed: Any) -> tuple[dict, dict]:
+    """`ltbias.jobs.<job>`'s settings for one job of the workflow, as the rule passes them:
+    the plain dict Snakemake compares between runs, and the settings that cannot change a
+    result (the module's `UNTRACKED`, dotted keys), which `call` merges back."""
+    module = load(job)
+    plain = canonical(config.as_dict(module.settings(cfg, wildcards, **fixed)))
+    untracked: dict = {}
+    for dotted in getattr(module, "UNTRACKED", ()):
+        *parents, key = dotted.split(".")
+        source, target = plain, untracked
+        for parent in parents:
+            source, target = source[parent], target.setdefault(parent, {})
+        target[key] = source.pop(key)
+    return plain, untracked
 
 
 def call(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,12 +14,16 @@ from ..config import PRIOR_SOLVERS
 from ..prior import estimate_prior, solver_agreement
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
     prior: config.PriorConfig
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    return Settings(config.block(config.PriorConfig, cfg, "prior"))
 
 
 def run(

@@ -4,20 +4,21 @@ accuracy against inference cost."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import config, figures, files, prior
+from .. import config, experiment, files, prior
 from ..metrics import cross_table
 from ..prior import P_GROUPS
 from ..splits import D_GROUPS
 from ..subsets import subset_name
 from ..tradeoff import tradeoff
+from ..variants import UNIFORM
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,16 @@ class Settings:
     display_names: dict[str, str]
     lift_backbone: str
     prior: config.PriorConfig
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    dataset = wildcards["dataset"]
+    return Settings(
+        tuple(experiment.dataset_backbones(cfg, dataset)),
+        experiment.display_names(cfg, dataset),
+        experiment.lift_backbone(cfg, dataset),
+        config.block(config.PriorConfig, cfg, "prior"),
+    )
 
 
 def run(
@@ -47,8 +58,11 @@ def run(
     the P-groups of the LIFT backbone's estimated prior, so every cell holds the same
     classes for both.
     """
+    from .. import figures  # matplotlib: not loaded to build settings
+
     context.start(log)
-    uniform = pd.read_csv(metrics).query("variant == 'uniform' and protocol == 'single'")
+    found = pd.read_csv(metrics)
+    uniform = found[(found["variant"] == UNIFORM) & (found["protocol"] == "single")]
     accuracy = pd.read_csv(per_class)
     backbones, names = settings.backbones, settings.display_names
     full = subset_name(backbones)

@@ -6,36 +6,57 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .. import backbones, config, data, files, jpeg, models, runtime
+from .. import config, files
 from ..prior import load_prior
 from ..provenance import code_digest, package_versions
-from ..train import fit
 from . import context
 
-__all__ = ["Settings", "run"]
+if TYPE_CHECKING:
+    from .. import data, models
+
+__all__ = ["UNTRACKED", "Settings", "run", "settings"]
 
 logger = logging.getLogger(__name__)
+
+# settings that cannot change a result: editing them neither reruns a fine-tune nor voids its resume state
+UNTRACKED = ("finetune.checkpoint_every_steps", "finetune.log_every_steps")
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The backbone's `finetune` block (global block plus its overrides) and the prompt."""
+    """The backbone (as configured), its `finetune` block (global block plus its overrides)
+    and the prompt."""
 
+    backbone: config.Backbone
     finetune: config.FinetuneConfig
     prompt: str
     fp16_weights: bool = False  # the backbone's weights rounded through fp16, as the reference
 
     def result_dict(self) -> dict:
-        """The settings without the keys that cannot change a result."""
+        """The settings without the keys that cannot change a result (`UNTRACKED`)."""
         plain = config.as_dict(self)
-        finetune = {k: v for k, v in plain["finetune"].items() if k not in config.UNTRACKED_FINETUNE_KEYS}
-        return plain | {"finetune": finetune}
+        untracked = {dotted.split(".")[1] for dotted in UNTRACKED}
+        return plain | {"finetune": {k: v for k, v in plain["finetune"].items() if k not in untracked}}
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str], loss: str | None = None) -> Settings:
+    """The backbone's finetune block; the loss, PEFT method and seed of Table 3's GLA-Train
+    (`loss`), a Fig. 3 cell or a seed replica (the `loss`, `peft` and `seed` wildcards)
+    override it."""
+    backbone = wildcards["backbone"]
+    seed = wildcards.get("seed")
+    overrides = {"loss": loss or wildcards.get("loss"), "peft": wildcards.get("peft")}
+    block = config.finetune_block(cfg, backbone, seed=None if seed is None else int(seed), **overrides)
+    finetune = config.from_dict(config.FinetuneConfig, block, f"backbones.{backbone}.finetune")
+    return Settings(config.configured_backbone(cfg, backbone), finetune, cfg["prompt"], cfg["fp16_weights"])
 
 
 def _fingerprint(
@@ -64,7 +85,6 @@ def _fingerprint(
 def run(
     settings: Settings,
     *,
-    backbone: str | os.PathLike,
     weights: str | os.PathLike,
     root: str | os.PathLike,
     train: str | os.PathLike,
@@ -90,6 +110,9 @@ def run(
     `<log>.attempt<N>.log` (N: Snakemake's `attempt`): Snakemake clears the rule's log before
     a retry, these stay. `provenance.json` lists every resume.
     """
+    from .. import backbones, runtime  # torch's side: loaded here, not when the workflow builds settings
+    from ..train import fit
+
     job = context.start(log, attempt, numbered=True)
     runtime.set_threads(threads)
     cfg = settings.finetune
@@ -97,7 +120,7 @@ def run(
     if (cfg.loss == "gla") != (prior is not None):
         needs = "needs the backbone's estimated prior" if cfg.loss == "gla" else "takes no pre-training prior"
         raise ValueError(f"finetune.loss: {cfg.loss!r} {needs} (got {prior})")
-    checked = config.read_backbone(backbone)
+    checked = backbones.resolve(settings.backbone)
     class_table = pd.read_csv(classes)
     class_names = class_table["class_name"].tolist()
     prior_values = load_prior(prior, class_table) if prior is not None else None
@@ -125,8 +148,11 @@ def run(
 def _classifier(
     settings: Settings, backbone: config.Backbone, weights: str | os.PathLike, class_names: list[str]
 ) -> models.LongTailClassifier:
+    from .. import backbones, models
+
     cfg = settings.finetune
-    clip = backbones.load_clip(backbone.model, weights, backbone.preprocess, settings.fp16_weights)
+    pin = backbone.weights.get("sha256")
+    clip = backbones.load_clip(backbone.model, weights, backbone.preprocess, settings.fp16_weights, pin)
     return models.build_classifier(
         clip, backbone.model, class_names, settings.prompt, cfg.head_scale, cfg.bottleneck, cfg.peft, cfg.prompt_length
     )
@@ -136,6 +162,8 @@ def _train_dataset(
     cfg: config.FinetuneConfig, backbone: config.Backbone, root: str | os.PathLike, train: str | os.PathLike
 ) -> data.ManifestDataset:
     """The train split as the configured decoder reads it, with the training augmentation."""
+    from .. import data, jpeg, runtime
+
     jpeg.check_decode(cfg.decode, runtime.resolve_device(cfg.device), "finetune.decode")
     kind = jpeg.dataset_class(cfg.decode)
     transform = data.train_transform(backbone.preprocess, cfg.crop_scale, cfg.crop_ratio, tensors=kind.tensors)
@@ -163,6 +191,8 @@ def _write(
     )
     final = summary["history"][-1]
     metrics = {"train_acc": final["train_acc"], "loss": final["loss"]}
+    from .. import models
+
     described = config.as_dict(backbone)
     payload = models.checkpoint_payload(
         model, described, class_names, config.as_dict(settings.finetune), metrics, settings.fp16_weights

@@ -4,21 +4,22 @@ LIFT backbone) and Table 4 (kNN feature accuracy of LA and GLA-Train), with inte
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, ensemble, intervals, tables, variants
+from .. import caches, config, ensemble, experiment, intervals, tables, variants
 from ..prior import load_prior
-from ..variants import GLA, GLA_TRAIN, VARIANTS
+from ..variants import GLA, GLA_TRAIN, UNIFORM, VARIANTS
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 # metrics variant -> method, in table order
-TABLE3_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train", GLA: VARIANTS[GLA].label}
-TABLE4_METHODS = {"uniform": "LA", GLA_TRAIN: "GLA-Train"}
+TABLE3_METHODS = {UNIFORM: "LA", GLA_TRAIN: "GLA-Train", GLA: VARIANTS[GLA].label}
+TABLE4_METHODS = {UNIFORM: "LA", GLA_TRAIN: "GLA-Train"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class Settings:
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
     decimals: int
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    return Settings(
+        experiment.lift_backbone(cfg, wildcards["dataset"]),
+        config.block(config.PriorConfig, cfg, "prior"),
+        config.block(config.EnsembleConfig, cfg, "ensemble"),
+        cfg["tables"]["decimals"],
+    )
 
 
 def _evaluate(

@@ -4,18 +4,22 @@ protocols: one centre crop and five-crop TTE), and its kNN probe."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .. import caches, config, files, inference, metrics, models, runtime
-from ..cost import measure
+from .. import caches, config, files, metrics
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
     evaluation: config.EvalConfig
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    return Settings(config.block(config.EvalConfig, cfg, "evaluation"))
 
 
 def run(
@@ -44,6 +48,9 @@ def run(
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`).
     """
+    from .. import inference, models, runtime  # torch's side: loaded here, not when the workflow builds settings
+    from ..cost import measure
+
     job = context.start(log)
     runtime.set_threads(threads)
     runtime.require_gpu(gpus, settings.evaluation.device, "evaluation.device", "compute.logits.gpu")

@@ -6,17 +6,17 @@ parameter imbalance, or only the first."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, figures, gaps, tables
+from .. import caches, config, experiment, gaps, tables
 from ..prior import load_prior, p_groups
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,16 @@ class Settings:
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
     decimals: int
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    return Settings(
+        experiment.lift_backbone(cfg, wildcards["dataset"]),
+        tuple(experiment.fig3_cells(cfg)),
+        config.block(config.PriorConfig, cfg, "prior"),
+        config.block(config.EnsembleConfig, cfg, "ensemble"),
+        cfg["tables"]["decimals"],
+    )
 
 
 def run(
@@ -41,6 +51,8 @@ def run(
 ) -> None:
     """Write `fig3.*` (`outputs` are its `fig3_<format>` paths) and the gap figure; the
     P-groups are the LIFT backbone's, by its estimated prior, for every cell."""
+    from .. import figures  # matplotlib: not loaded to build settings
+
     context.start(log)
     class_table = pd.read_csv(classes)
     labels = pd.read_csv(test)["label"].to_numpy()

@@ -3,18 +3,21 @@ and LaTeX."""
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .. import files, tables
+from .. import config, experiment, files, tables
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,19 @@ class Settings:
     lift_backbone: str
     epochs: dict[str, int]  # each backbone's fine-tuning epochs (its overrides included)
     decimals: int
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    dataset = wildcards["dataset"]
+    backbones = experiment.dataset_backbones(cfg, dataset)
+    return Settings(
+        dataset,
+        tuple(backbones),
+        experiment.display_names(cfg, dataset),
+        experiment.lift_backbone(cfg, dataset),
+        {b: config.finetune_block(cfg, b)["epochs"] for b in backbones},
+        cfg["tables"]["decimals"],
+    )
 
 
 def run(
@@ -39,9 +55,10 @@ def run(
 ) -> None:
     """Write the tables; `costs` are the backbones' `cost.json` files (in `backbones` order);
     `outputs` are `<table>_<format>` paths (`tables.output_paths`) of `table6`, `table8`
-    (one centre crop), `table8_tte` (five-crop TTE), `table9` and `zeroshot`."""
+    (one centre crop), `table8_tte` (five-crop TTE), `table9`, `zeroshot` and `members`. A
+    member that lowers the ensemble or is far weaker than the others is also warned about."""
     context.start(log)
-    paths = tables.output_paths(outputs, ("table6", "table8", "table8_tte", "table9", "zeroshot"))
+    paths = tables.output_paths(outputs, ("table6", "table8", "table8_tte", "table9", "zeroshot", "members"))
     accuracies = pd.read_csv(metrics)
     published = (yaml.safe_load(Path(baselines).read_text(encoding="utf-8")) or {}).get(settings.dataset, {})
     backbones = settings.backbones
@@ -66,3 +83,7 @@ def run(
     tables.write_table(t9, **paths["table9"], decimals=settings.decimals)
     t0 = tables.zeroshot_table(accuracies, backbones, settings.display_names)
     tables.write_table(t0, **paths["zeroshot"], decimals=settings.decimals)
+    members = tables.member_table(accuracies, backbones, settings.display_names)
+    for _, row in members[members["Note"] != ""].iterrows():
+        logger.warning("member %s: %s (%s)", row["Backbone"], row["Note"], row.drop(["Backbone", "Note"]).to_dict())
+    tables.write_table(members, **paths["members"], decimals=settings.decimals)

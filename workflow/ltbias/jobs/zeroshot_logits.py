@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import backbones, caches, config, files, inference, models, runtime
+from .. import caches, config, files
 from . import context
 
-__all__ = ["Settings", "run"]
+__all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
 class Settings:
+    backbone: config.Backbone  # as configured: its preprocess an override, if any
     evaluation: config.EvalConfig
-    prompt: str
+    templates: str | tuple[str, ...]  # a named set (`models.TEMPLATE_SETS`) or `{}` templates
     fp16_weights: bool = False  # the backbone's weights rounded through fp16, as the reference
+
+
+def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
+    """`zeroshot_templates` resolved: `prompt` is the single prompt, `toy_captions` the toy
+    pretraining captions; a named open_clip set stays a name."""
+    templates = cfg["zeroshot_templates"]
+    if templates == "prompt":
+        templates = [cfg["prompt"]]
+    elif templates == "toy_captions":
+        templates = config.block(config.PretrainConfig, cfg, "toy_pretrain").templates
+    evaluation = config.block(config.EvalConfig, cfg, "evaluation")
+    backbone = config.configured_backbone(cfg, wildcards["backbone"])
+    templates = templates if isinstance(templates, str) else tuple(templates)
+    return Settings(backbone, evaluation, templates, cfg["fp16_weights"])
 
 
 def run(
     settings: Settings,
     *,
-    backbone: str | os.PathLike,
     weights: str | os.PathLike,
     root: str | os.PathLike,
     val: str | os.PathLike,
@@ -37,21 +52,26 @@ def run(
     threads: int = 1,
     gpus: int = 0,
 ) -> None:
-    """Cache logit_scale x cosine(projected image feature, prompt feature) on val and test,
-    and on test with five-crop TTE (GLA's post-hoc adjustment adds them to the fine-tuned
-    logits of the same protocol).
+    """Cache logit_scale x cosine(projected image feature, class text feature) on val and
+    test, and on test with five-crop TTE (GLA's post-hoc adjustment adds them to the
+    fine-tuned logits of the same protocol). The text feature of a class averages its
+    prompts under `settings.templates`, as GLA's zero-shot classifier does.
 
     `gpus` are the GPUs the scheduler granted (the rule's `gpu` resource): when none is
     usable the job stops at once (`runtime.require_gpu`).
     """
+    from .. import backbones, inference, models, runtime  # torch's side: not loaded to build settings
+
     job = context.start(log)
     runtime.set_threads(threads)
     runtime.require_gpu(gpus, settings.evaluation.device, "evaluation.device", "compute.logits.gpu")
     cfg = settings.evaluation
-    checked = config.read_backbone(backbone)
+    checked = backbones.resolve(settings.backbone)
     class_names = pd.read_csv(classes)["class_name"].tolist()
-    clip = backbones.load_clip(checked.model, weights, checked.preprocess, settings.fp16_weights)
-    model = models.ZeroShotClassifier(clip, checked.model, class_names, settings.prompt)
+    pin = checked.weights.get("sha256")
+    clip = backbones.load_clip(checked.model, weights, checked.preprocess, settings.fp16_weights, pin)
+    templates = models.zero_shot_templates(settings.templates)
+    model = models.ZeroShotClassifier(clip, checked.model, class_names, templates)
     datasets = inference.split_datasets(root, {"val": val, "test": test}, checked.preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
     datasets |= {"test_tte": inference.split_datasets(root, {"test": test}, checked.preprocess, cfg, tte=True)["test"]}
