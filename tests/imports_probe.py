@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 script, package_dir, jobs = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve(), sys.argv[3:]
-THIRD_PARTY = ("torch", "torchvision", "open_clip", "numpy", "pandas", "scipy.optimize", "scipy.stats", "PIL.Image")
+THIRD_PARTY = ("numpy", "pandas", "scipy.optimize", "scipy.stats", "scipy.special", "PIL.Image", "yaml")
 
 
 class Stop(Exception):

@@ -49,14 +49,21 @@ def test_unknown_model_and_ambiguous_weights_are_named():
         )
 
 
-def test_offline_loading_of_a_local_checkpoint(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def vit_b16(tmp_path_factory):
+    """A random ViT-B/16's weights in a file (QuickGELU or not: the same tensors)."""
+    path = tmp_path_factory.mktemp("vit") / "clip.pt"
+    torch.manual_seed(2)
+    torch.save(open_clip.create_model("ViT-B-16").state_dict(), path)
+    return path
+
+
+def test_offline_loading_of_a_local_checkpoint(vit_b16, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    torch.manual_seed(1)
-    reference = open_clip.create_model("ViT-B-16-quickgelu")
-    torch.save(reference.state_dict(), tmp_path / "clip.pt")
+    reference = torch.load(vit_b16, weights_only=True)
     preprocess = backbones.preprocess_config(_backbone("ViT-B-16-quickgelu", tag="openai"))
-    loaded = backbones.load_clip("ViT-B-16-quickgelu", tmp_path / "clip.pt", preprocess)
-    for (name, a), b in zip(reference.state_dict().items(), loaded.state_dict().values(), strict=True):
+    loaded = backbones.load_clip("ViT-B-16-quickgelu", vit_b16, preprocess)
+    for (name, a), b in zip(reference.items(), loaded.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
     assert loaded.visual.preprocess_cfg["interpolation"] == "bicubic"
 
@@ -99,13 +106,11 @@ def test_an_offline_fetch_fails_in_seconds_and_says_what_to_do(tmp_path, monkeyp
     assert not (tmp_path / "clip.pt").exists()
 
 
-def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(tmp_path, monkeypatch):
+def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(vit_b16, monkeypatch):
+    """(Loading without rounding keeps every value: the test above.)"""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    torch.manual_seed(2)
-    reference = open_clip.create_model("ViT-B-16")
-    torch.save(reference.state_dict(), tmp_path / "clip.pt")
-    rounded = backbones.load_clip("ViT-B-16", tmp_path / "clip.pt", fp16_weights=True).state_dict()
-    original = reference.state_dict()
+    rounded = backbones.load_clip("ViT-B-16", vit_b16, fp16_weights=True).state_dict()
+    original = torch.load(vit_b16, weights_only=True)
     changed = {name for name, value in rounded.items() if not torch.equal(value, original[name])}
     for name, value in rounded.items():
         assert value.dtype == original[name].dtype, name  # back in fp32
@@ -123,8 +128,6 @@ def test_fp16_weights_round_what_the_reference_builds_in_fp16_and_nothing_else(t
     assert expected <= changed
     kept = [n for n in original if "ln_" in n or "embedding" in n or n in ("logit_scale", "visual.class_embedding")]
     assert kept and not changed & set(kept)  # layer norms, embeddings and the scale keep their values
-    plain = backbones.load_clip("ViT-B-16", tmp_path / "clip.pt")
-    assert all(torch.equal(v, original[n]) for n, v in plain.state_dict().items())
 
 
 def _toy_state(seed=3):

@@ -1,11 +1,8 @@
 """The recipes of config/examples/, run end to end in one checkout as a user would run them
-one after the other, on small generated data at the paths the examples name.
-
-Each run's config extends the example unchanged and swaps only what a CPU cannot afford:
-the datasets use two toy backbones given as local files instead of the paper's three
-ViT-B/16, the example's own new backbone keeps its key, weights source and preprocessing
-but is the toy architecture (the ViT-B/16 path is test_real_architecture's), the split is
-sized for a few images per class, and training takes the micro config's settings.
+one after the other: each example's CPU command exactly as its header writes it (with
+config/examples/cpu_toy.yaml, which stands toy backbones in for the paper's ViT-B/16 and
+trains on the CPU), on small generated data at the paths the examples name. The ViT-B/16
+path itself is test_real_architecture's; staging a tag is the last test's.
 """
 
 from __future__ import annotations
@@ -13,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +34,24 @@ SMALL = {
 }
 TAG_SEAM = {"PYTHONPATH": str(Path(__file__).parent / "toy_tag"), "LTBIAS_TOY_TAG": "dfn2b"}
 WORLD = toyworld.ToyWorld(colors=dict(list(toyworld.DEFAULT_COLORS.items())[:2]), patterns=("plain", "striped"))
+POOL = 412  # train images per class: the examples' head class (400) and val (10), and then some
+
+
+def documented(example: str) -> str:
+    """The CPU command of the example's header, as written there."""
+    header = (REPO / "config" / "examples" / f"{example}.yaml").read_text()
+    line = next(line for line in header.splitlines() if "cpu_toy.yaml" in line and "snakemake" in line)
+    return line.lstrip("#").split("   # ")[0].strip()
+
+
+def run_documented(checkout: Path, example: str, *extra: str) -> subprocess.CompletedProcess:
+    """The documented command in bash, in the checkout, with this environment's snakemake."""
+    command = " ".join([documented(example), *extra])
+    assert command.startswith("snakemake --cores all --configfile config/examples/"), command
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(["bash", "-c", command], cwd=checkout, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
 
 
 def write_config(checkout: Path, example: str, overrides: dict) -> str:
@@ -79,10 +96,8 @@ def save_toy_weights(path: Path, seed: int) -> None:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     checkout = copy_checkout(tmp_path_factory.mktemp("examples") / "ltbias")
-    toyworld.write_raw_dataset(WORLD, checkout / "data/my_images", {"train": 14, "val": 3})
+    toyworld.write_raw_dataset(WORLD, checkout / "data/my_images", {"train": POOL, "val": 3})
     write_lists(checkout / "data/my_lists")
-    for seed, key in enumerate(("toy_a", "toy_b", "my_clip"), start=1):
-        save_toy_weights(checkout / f"weights/{key}.pt", seed)
     return checkout
 
 
@@ -91,18 +106,20 @@ def subsets(checkout: Path, dataset: str) -> set[str]:
 
 
 def test_image_folder(checkout):
-    my_images = {"backbones": ["toy_a", "toy_b"], "split": SPLIT}
-    run_example(checkout, "image_folder", {"datasets": {"my_images": my_images}})
+    run_documented(checkout, "image_folder")
     splits = {s: pd.read_csv(checkout / f"results/my_images/splits/{s}.csv") for s in ("train", "val", "test")}
-    assert splits["val"].groupby("label").size().tolist() == [2] * 4
+    assert splits["val"].groupby("label").size().tolist() == [10] * 4
     assert not set(splits["val"]["path"]) & set(splits["train"]["path"])
-    assert splits["train"].groupby("label").size().max() == 12 and len(splits["test"]) == 12
-    assert subsets(checkout, "my_images") == {"toy_a", "toy_b", "toy_a+toy_b"}
-    assert (checkout / "results/my_images/tables/table6.md").is_file()
+    assert splits["train"].groupby("label").size().max() == 400 and len(splits["test"]) == 12
+    assert subsets(checkout, "my_images") == {
+        "clip", "openclip", "metaclip", "clip+openclip", "clip+metaclip", "openclip+metaclip", "clip+openclip+metaclip"
+    }  # fmt: skip
+    table = (checkout / "results/my_images/tables/table8.md").read_text()
+    assert "CLIP (toy)" in table and "MetaCLIP (toy)" in table  # the stand-ins say what they are
 
 
 def test_split_lists(checkout):
-    run_example(checkout, "split_lists", {"datasets": {"my_lists": {"backbones": ["toy_a", "toy_b"]}}})
+    run_documented(checkout, "split_lists")
     for split in ("train", "val", "test"):
         listed = [line.split()[0] for line in (checkout / f"data/my_lists/{split}.txt").read_text().splitlines()]
         assert pd.read_csv(checkout / f"results/my_lists/splits/{split}.csv")["path"].tolist() == listed
@@ -110,26 +127,22 @@ def test_split_lists(checkout):
 
 
 def test_split_lists_without_val(checkout):
-    dataset = {"backbones": ["toy_a", "toy_b"], "split": {"val_per_class": 2}}
-    run_example(checkout, "split_lists_no_val", {"datasets": {"my_lists_no_val": dataset}})
+    run_documented(checkout, "split_lists_no_val")
     train = pd.read_csv(checkout / "results/my_lists_no_val/splits/train.csv")
     val = pd.read_csv(checkout / "results/my_lists_no_val/splits/val.csv")
-    assert set(val["path"]) <= set(train["path"]) and len(val) == 8  # drawn from train, 2 per class
+    assert set(val["path"]) <= set(train["path"])  # drawn from train
     metrics = pd.read_csv(checkout / "results/my_lists_no_val/ensembles/metrics.csv")
     assert set(metrics["fitted_on"].dropna()) == {"test, 2-fold"}  # never on the val that overlaps train
 
 
-def test_local_backbone_runs_only_its_own_chain(checkout):
-    overrides = {
-        "datasets": {"my_images": {"backbones": ["toy_a", "toy_b", "my_clip"], "split": SPLIT}},
-        "backbones": {"my_clip": {"model": TOY}},
-    }
-    plan = run_example(checkout, "local_backbone", overrides, "-n")
-    chain = ("zeroshot_logits", "estimate_prior", "finetune", "logits")
-    after = {"ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1}
-    assert planned_jobs(plan) == dict.fromkeys(chain, 1) | after
-    run_example(checkout, "local_backbone", overrides)
-    assert len(subsets(checkout, "my_images")) == 7
+@pytest.mark.parametrize(("example", "new"), [("local_backbone", "my_clip"), ("open_clip_tag", "dfn")])
+def test_a_fourth_backbone_runs_only_its_own_chain(checkout, example, new):
+    plan = planned_jobs(run_documented(checkout, example, "-n"))
+    chain = ("pretrain_toy", "zeroshot_logits", "estimate_prior", "finetune", "logits")
+    assert plan == dict.fromkeys(chain, 1) | {"ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1}
+    run_documented(checkout, example)
+    found = subsets(checkout, "my_images")
+    assert len(found) == 15 and f"clip+openclip+metaclip+{new}" in found
 
 
 def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
@@ -139,6 +152,8 @@ def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
     split_lists test's.)"""
     source = tmp_path / "dfn2b.pt"
     save_toy_weights(source, 4)
+    for seed, key in enumerate(("toy_a", "toy_b"), start=1):
+        save_toy_weights(checkout / f"weights/{key}.pt", seed)
     lists = {}
     for name in ("train", "test", "classnames"):
         (tmp_path / f"{name}.txt").write_bytes((checkout / f"data/my_lists/{name}.txt").read_bytes())
