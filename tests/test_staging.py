@@ -47,3 +47,18 @@ def test_a_host_no_resolver_knows_fails_in_seconds():
         staging.probe("https://hub.invalid/train.txt", "datasets.x.lists.train")
     assert time.perf_counter() - started < staging.PROBE_SECONDS + 1
     staging.probe("file:///data/train.txt", "k")  # a local URL is not probed
+
+
+def test_the_stage_job_prints_only_what_matches_its_pin(tmp_path, capsys):
+    """`snakemake stage` printed the digest of a cut copy and exited 0: it now refuses it."""
+    from ltbias.jobs import stage
+
+    path = tmp_path / "test.txt"
+    path.write_text("a.jpg 0\nb.jpg 1\n")
+    pins = {str(path): files.sha256(path)}
+    stage.run(stage.Settings(pins), weights=[], lists=[str(path)])
+    assert capsys.readouterr().out == f"{pins[str(path)]}  {path}\n"
+    path.write_text("a.jpg 0\n")  # cut at a line boundary
+    with pytest.raises(staging.StagedFileError, match="its pin is"):
+        stage.run(stage.Settings(pins), weights=[], lists=[str(path)])
+    assert capsys.readouterr().out == ""
