@@ -33,6 +33,10 @@ def test_fig3_and_controls_add_fine_tunes_and_leave_the_default_run_alone(finish
     assert measured.loc["LA closes the D gap", "Verdict (estimated prior)"] != "not run"
     assert measured.loc["different pre-training beats seeds", "Verdict (estimated prior)"] != "not run"
     assert planned_jobs(snakemake(finished_copy, "--configfile", MICRO, "--dry-run")) == {}  # claims are final
+    report = snakemake(finished_copy, "--configfile", MICRO, "--report", "report.html")  # no target named
+    assert report.returncode == 0, report.stderr[-3000:]
+    html = (finished_copy / "report.html").read_text(encoding="utf-8", errors="replace")
+    assert all(name in html for name in ("fig3.csv", "peft_loss_gaps.svg", "controls.csv", "claims.csv"))
     fig3 = pd.read_csv(results / "toy/tables/fig3.csv")
     assert fig3[["PEFT", "Loss"]].values.tolist() == [["AdaptFormer", "CE"], ["AdaptFormer", "LA"],
                                                       ["VPT-deep", "CE"], ["VPT-deep", "LA"]]  # fmt: skip
