@@ -2,7 +2,7 @@
 # A one-node Slurm cluster for CI, no systemd: Debian's slurm-wlm and munge, daemons started
 # by hand and stopped by pid. One node with this machine's cores and memory and two GPU GRES
 # (File=/dev/null: Slurm schedules them, nothing uses them), one partition `ci`, no
-# accounting database (status from squeue then, see the README's cluster section).
+# accounting database (status from squeue then, see docs/cluster.md).
 #
 #   .ci/slurm-cluster.sh start DIR    # install if needed, write DIR/slurm.conf, start daemons
 #   .ci/slurm-cluster.sh stop DIR     # stop what start started

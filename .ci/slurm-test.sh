@@ -32,8 +32,8 @@ sed -i 's/CHANGE_ME_account/ci/; s/CHANGE_ME_cpu_partition/ci/; s/CHANGE_ME_gpu_
     "$work/slurm/profiles/slurm/profile.yaml"
 cd "$work/slurm"
 started=$(date +%s)
-# no conda here: the software comes from this environment (README: "Without conda");
-# no slurmdbd here: job states come from squeue (README: "Without Slurm accounting")
+# no conda here: the software comes from this environment (docs/cluster.md: "Without conda");
+# no slurmdbd here: job states come from squeue (docs/cluster.md: "Without Slurm accounting")
 # first status check after 5 s, not the plugin's 40: jobs here take seconds
 snakemake --workflow-profile profiles/slurm "${configs[@]}" --sdm env-modules \
     --slurm-status-command squeue --slurm-init-seconds-before-status-checks 5 > run.log 2>&1 &

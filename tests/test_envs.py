@@ -57,10 +57,10 @@ def test_conda_envs_pin_the_versions_the_tests_use():
                 )
 
 
-def test_the_slurm_profile_and_the_readme_give_the_same_commands():
+def test_the_slurm_profile_and_the_cluster_docs_give_the_same_commands():
     header = (REPO / "profiles" / "slurm" / "profile.yaml").read_text().split("\nexecutor:")[0]
     commands = [line.removeprefix("#").strip() for line in header.splitlines() if line.startswith("#   ")]
     assert len(commands) >= 5, commands
-    readme = (REPO / "README.md").read_text()
+    docs = (REPO / "docs" / "cluster.md").read_text()
     for command in commands:
-        assert command in readme, f"profiles/slurm/profile.yaml says {command!r}; README.md does not"
+        assert command in docs, f"profiles/slurm/profile.yaml says {command!r}; docs/cluster.md does not"

@@ -17,7 +17,7 @@ from helpers import REPO, require_shared
 from ltbias import lists
 from smk import copy_checkout, planned_jobs, planned_wildcards, snakemake
 
-README = REPO / "README.md"
+CLUSTER_DOCS = REPO / "docs" / "cluster.md"
 PAPER_DAG = {
     "fetch_weights": 3,
     "finetune": 3,
@@ -199,9 +199,9 @@ esac
 
 
 def _cluster_steps(conda: bool, root: Path) -> list[str]:
-    """The README's cluster steps 2 and 3 as shell lines, for the variant with or without
+    """The cluster docs' steps 2 and 3 as shell lines, for the variant with or without
     conda; network jobs and the run are dry runs."""
-    section = README.read_text().split("## Running on a cluster", 1)[1].split("\n## ", 1)[0]
+    section = CLUSTER_DOCS.read_text()
     blocks = [block.strip().splitlines() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)]
     with_conda, without_conda = blocks[:2]
     lines = with_conda if conda else with_conda[1:2] + without_conda
@@ -213,7 +213,7 @@ def _cluster_steps(conda: bool, root: Path) -> list[str]:
 
 @pytest.mark.parametrize("conda", [True, False], ids=["conda", "no-conda"])
 def test_the_cluster_steps_run_as_written(conda, tmp_path):
-    """Steps 2 and 3 of the README's cluster section, run by bash as a user would paste
+    """Steps 2 and 3 of docs/cluster.md, run by bash as a user would paste
     them (with a stand-in for conda, which this machine lacks): no target is swallowed by
     an option, the login-node step stages exactly the weights and lists, and the run plans
     the whole paper DAG."""

@@ -3,7 +3,7 @@ listed with its sha256."""
 
 
 # `snakemake stage`, where there is internet: fetch and print every file the run needs
-# from outside, so that the run itself needs no network (README: "Offline nodes").
+# from outside, so that the run itself needs no network (docs/own-data.md: "Offline nodes").
 rule stage:
     input:
         unpack(stage_inputs),
