@@ -136,5 +136,14 @@ def test_editing_a_local_split_list_reruns_its_staging_and_everything_downstream
     train.write_text("\n".join(train.read_text().splitlines()[1:]) + "\n")  # one image fewer
     plan = snakemake(checkout, "--configfile", "lt.yaml", "--dry-run")
     assert planned_wildcards(plan, "fetch_list") == ["listed=lt/train"]
-    downstream = ["make_splits", "finetune", "logits", "zeroshot_logits", "estimate_prior", "ensemble", "tables"]
+    downstream = [
+        "make_splits",
+        "finetune",
+        "logits",
+        "zeroshot_logits",
+        "estimate_prior",
+        "ensemble",
+        "tables",
+        "claims",
+    ]
     assert planned_jobs(plan) == {"fetch_list": 1, "figures": 1, "all": 1} | dict.fromkeys(downstream, 1)

@@ -89,10 +89,11 @@ def job_code(job):
 
 
 def job_params(job, **fixed):
-    """The params of a rule that runs `ltbias.jobs.<job>`: its name and, when it takes
-    settings, those its `settings(config, wildcards, **fixed)` builds, as a key-sorted dict
-    Snakemake compares between runs, and those that cannot change a result in an object it
-    does not compare (`entry.settings_params`): editing them reruns nothing."""
+    """The params that run `ltbias.jobs.<job>` in a rule. They hold the job's name and,
+    when it takes settings, those its `settings(config, wildcards, **fixed)` builds: as a
+    key-sorted dict Snakemake compares between runs, and those that cannot change a result
+    in an object it does not compare (`entry.settings_params`), so editing them reruns
+    nothing."""
     if not hasattr(entry.load(job), "settings"):
         return {"job": job}
     split = lambda wildcards: entry.settings_params(job, config, wildcards, **fixed)
