@@ -68,3 +68,21 @@ def test_every_rules_job_module_loads_and_has_a_run():
         module = entry.load(job)
         assert callable(module.run), job
         assert f"ltbias.jobs.{job}" in sys.modules
+
+
+def test_every_job_module_loads_without_what_its_run_needs():
+    """The workflow imports every job module on every parse, for its settings: torch, SciPy
+    and matplotlib are imported where a job trains, solves or draws, or each dry run of the
+    workflow pays seconds for them."""
+    import subprocess
+
+    from helpers import REPO, rule_jobs
+
+    jobs = sorted(set(rule_jobs().values()))
+    code = "import importlib, sys\n" + "".join(f"importlib.import_module('ltbias.jobs.{job}')\n" for job in jobs)
+    code += "print(' '.join(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'scipy', 'matplotlib'})))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={"PYTHONPATH": str(REPO / "workflow")}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(jobs) > 15 and result.stdout.strip() == ""

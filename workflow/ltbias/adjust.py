@@ -7,7 +7,8 @@
   prior (method.md §7) and lambda_m fitted on val (maximum log-likelihood of the member's
   own softmax) or fixed. A single debiased member is GLA's post-hoc adjustment.
 
-Both are fitted on the val split only and then applied to test.
+Both are fitted on the val split only and then applied to test. SciPy is imported where
+it solves: the workflow loads this module on every parse, and SciPy would add half a second.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import minimize, minimize_scalar
-from scipy.special import log_softmax, softmax
 
 __all__ = ["fit_debias_lambda", "fit_weights"]
 
@@ -25,6 +24,8 @@ _LAMBDA_BOUNDS = (0.0, 5.0)
 
 def _nll(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean CE of softmax(logits) and its gradient with respect to the logits."""
+    from scipy.special import log_softmax
+
     log_p = log_softmax(logits, axis=1)
     grad = np.exp(log_p)
     grad[np.arange(len(labels)), labels] -= 1.0
@@ -34,6 +35,9 @@ def _nll(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
 def fit_weights(val_logits: Sequence[np.ndarray], labels: np.ndarray) -> np.ndarray:
     """Convex weights (M,) of the members maximising the val log-likelihood of their
     weighted sum (softmax parameterisation, L-BFGS-B with analytic gradients)."""
+    from scipy.optimize import minimize
+    from scipy.special import softmax
+
     members = [np.asarray(z, dtype=np.float64) for z in val_logits]
     labels = np.asarray(labels)
 
@@ -49,6 +53,8 @@ def fit_weights(val_logits: Sequence[np.ndarray], labels: np.ndarray) -> np.ndar
 
 def fit_debias_lambda(val_logits: np.ndarray, labels: np.ndarray, log_prior: np.ndarray) -> float:
     """lambda in [0, 5] maximising the val log-likelihood of softmax(z - lambda log q)."""
+    from scipy.optimize import minimize_scalar
+
     z = np.asarray(val_logits, dtype=np.float64)
     result = minimize_scalar(lambda lam: _nll(z - lam * log_prior, labels)[0], bounds=_LAMBDA_BOUNDS, method="bounded")
     return float(result.x)

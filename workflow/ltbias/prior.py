@@ -10,6 +10,9 @@ mean CE(z / T - log q, y) over a class-balanced labelled split. Two solvers:
   widened by 1.1 when needed) until the confidence is within 0.1 points of the accuracy;
   then Lagrangian primal-dual SGD on q itself (q >= 0 and sum q = 1 as constraints with
   multipliers), from uniform, lr = 1e-5 (N / C) / 50, 1000 iterations, converged or not.
+
+SciPy is imported where it solves: the workflow loads this module on every parse (for the
+P-groups), and SciPy would add half a second.
 """
 
 from __future__ import annotations
@@ -19,9 +22,6 @@ import os
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq, minimize
-from scipy.special import log_softmax, softmax
-from scipy.stats import spearmanr
 
 from .config import PRIOR_SOLVERS
 from .errors import JobError
@@ -79,6 +79,9 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[
     Confidence falls monotonically from 1 to 1/C as T grows, so the root is unique; an
     accuracy outside that range returns the nearer bound.
     """
+    from scipy.optimize import brentq
+    from scipy.special import softmax
+
     z = np.asarray(logits, dtype=np.float64)
     accuracy = float((z.argmax(axis=1) == labels).mean())
 
@@ -96,6 +99,8 @@ def calibrate_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[
 def reference_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float, float] = (0.1, 10.0)) -> float:
     """GLA's temperature search: bisect T until the mean max softmax(z / T) is within 0.1
     points of the accuracy, widening the bounds by 1.1 while they do not bracket it."""
+    from scipy.special import softmax
+
     z = np.asarray(logits, dtype=np.float64)
     accuracy = float((z.argmax(axis=1) == labels).mean())
 
@@ -156,6 +161,9 @@ def estimate_prior(
     Returns q and `{"solver", "temperature", "loss", "iterations", ...}`; the exact solver
     raises if the optimiser does not converge.
     """
+    from scipy.optimize import minimize
+    from scipy.special import log_softmax, softmax
+
     labels = np.asarray(labels, dtype=np.int64)
     if solver == "reference":
         temperature = reference_temperature(logits, labels) if calibrate else 1.0
@@ -217,5 +225,7 @@ def p_groups(prior: np.ndarray, many_fraction: float = 1 / 3, few_fraction: floa
 def solver_agreement(exact: np.ndarray, reference: np.ndarray, many_fraction: float, few_fraction: float) -> dict:
     """How far the two solvers' priors agree: Spearman correlation, and the share of classes
     that fall in the same P-group."""
+    from scipy.stats import spearmanr
+
     same = p_groups(exact, many_fraction, few_fraction) == p_groups(reference, many_fraction, few_fraction)
     return {"spearman": float(spearmanr(exact, reference).statistic), "p_group_agreement": float(same.mean())}

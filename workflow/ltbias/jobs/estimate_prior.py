@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy.stats import spearmanr
 
 from .. import caches, config, files
 from ..config import PRIOR_SOLVERS
@@ -45,6 +44,8 @@ def run(
     one file of `true_counts`) the info adds the Spearman correlation of the estimate with
     the true pretraining counts.
     """
+    from scipy.stats import spearmanr  # not loaded to build settings, as ltbias.prior's SciPy
+
     context.start(log)
     class_table = pd.read_csv(classes)
     logits, labels = caches.load_logits(zeroshot, val, len(class_table))
