@@ -181,3 +181,20 @@ def test_a_staged_tag_of_another_source_is_refused(micro, tmp_path):
         _check(micro, _tag_backbone)
     staging.write_record(staged, {"model": "ViT-B-16", "tag": "openai"}, staged)
     _check(micro, _tag_backbone)  # its own record: accepted
+
+
+def test_wildcard_values_keep_what_a_rules_constraints_match(micro):
+    every = preflight.wildcard_values(micro, ["dataset", "backbone"])
+    assert [c["backbone"] for c in every] == ["toy_a", "toy_b", "toy_c"]
+    kept = preflight.wildcard_values(micro, ["dataset", "backbone"], {"backbone": "toy_a|toy_c", "seed": r"\d+"})
+    assert kept == [c for c in every if c["backbone"] != "toy_b"]
+    assert preflight.wildcard_values(micro, ["dataset", "backbone"], {"backbone": "toy_"}) == []  # whole values
+
+
+def test_placeholders_are_named_in_one_sentence():
+    found = preflight.placeholders(["mem_mb=1000", "slurm_account=CHANGE_ME"], {"finetune": {"runtime": "CHANGE_ME"}})
+    assert found == ["default-resources slurm_account=CHANGE_ME", "set-resources finetune runtime=CHANGE_ME"]
+    assert preflight.placeholder_message(found) == (
+        "the profile's default-resources slurm_account=CHANGE_ME is a placeholder (2 in all)"
+    )
+    assert preflight.placeholder_message([]) is None

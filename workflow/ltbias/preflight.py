@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import jsonschema
@@ -35,6 +35,7 @@ __all__ = [
     "SCHEMA",
     "SIGNAL_LEAD_SECONDS",
     "check",
+    "placeholder_message",
     "placeholders",
     "runtime_seconds",
     "wildcard_values",
@@ -188,10 +189,13 @@ def _check_staged(config: dict) -> None:
             staging.check_record(path, source, key, own)
 
 
-def wildcard_values(config: dict, names: Iterable[str]) -> list[dict[str, str]]:
+def wildcard_values(
+    config: dict, names: Iterable[str], constraints: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
     """Every combination of values of the wildcards `names` (a rule's) that the config
     can plan: its datasets, their backbones and lists (`listed`: `<dataset>/<list>`), the
-    Fig. 3 cells, the replica seeds and the recovery points (`ltbias.experiment`)."""
+    Fig. 3 cells, the replica seeds and the recovery points (`ltbias.experiment`); with
+    `constraints` (the rule's regular expressions), those that match them."""
     names = set(names)
     unknown = names - {"dataset", "backbone", "listed", "peft", "loss", "seed", "point"}
     if unknown:
@@ -222,7 +226,8 @@ def wildcard_values(config: dict, names: Iterable[str]) -> list[dict[str, str]]:
         toy = experiment.recovery_datasets(config)
         points = experiment.recovery_points(config)
         combinations = [c | {"point": p} for c in combinations if c["dataset"] in toy for p in points]
-    return combinations
+    patterns = {name: re.compile(pattern) for name, pattern in (constraints or {}).items()}
+    return [c for c in combinations if all(patterns[n].fullmatch(v) for n, v in c.items() if n in patterns)]
 
 
 def placeholders(default_resources: Iterable[str], set_resources: dict[str, dict[str, object]]) -> list[str]:
@@ -232,6 +237,11 @@ def placeholders(default_resources: Iterable[str], set_resources: dict[str, dict
     for rule, resources in set_resources.items():
         found += [f"set-resources {rule} {name}={raw}" for name, raw in resources.items() if PLACEHOLDER in str(raw)]
     return found
+
+
+def placeholder_message(found: list[str]) -> str | None:
+    """What `placeholders` found, in a sentence; None when it found none."""
+    return f"the profile's {found[0]} is a placeholder ({len(found)} in all)" if found else None
 
 
 def runtime_seconds(runtime: str) -> int:

@@ -38,32 +38,23 @@ for warning in preflight.check(config):
 
 
 def profile_placeholders():
-    """The profile's resources still set to its `CHANGE_ME` placeholders: a dry run warns,
-    a real run refuses them before any job (`onstart`)."""
+    """The profile's resources still set to its `CHANGE_ME` placeholders, in a sentence
+    (or None): a dry run warns, a real run refuses them before any job (`onstart`)."""
     settings = workflow.resource_settings
     defaults = settings.default_resources.args if settings.default_resources else []
-    overrides = {
-        name: {key: resource.raw for key, resource in resources.items()}
-        for name, resources in (settings.overwrite_resources or {}).items()
-    }
-    return preflight.placeholders(defaults or [], overrides)
+    overwritten = (settings.overwrite_resources or {}).items()
+    overrides = {name: {key: value.raw for key, value in resources.items()} for name, resources in overwritten}
+    return preflight.placeholder_message(preflight.placeholders(defaults or [], overrides))
 
 
 def refuse_placeholders():
-    found = profile_placeholders()
-    if found:
-        raise ValueError(
-            f"the profile's {found[0]} is a placeholder ({len(found)} in all): fill in "
-            "profiles/slurm/profile.yaml's CHANGE_ME values for your cluster"
-        )
+    if found := profile_placeholders():
+        fill = "fill in profiles/slurm/profile.yaml's CHANGE_ME values for your cluster"
+        raise ValueError(f"{found}: {fill}")
 
 
-if profile_placeholders():
-    found = profile_placeholders()
-    logger.warning(
-        f"Warning: the profile's {found[0]} is a placeholder ({len(found)} in all): "
-        "a real run refuses them"
-    )
+if found := profile_placeholders():
+    logger.warning(f"Warning: {found}: a real run refuses them")
 
 
 wildcard_constraints:
@@ -77,8 +68,7 @@ JOB_SCRIPT = "../scripts/job.py"  # every rule's script: runs `ltbias.jobs.<job>
 
 def job_code(job):
     """The library files that running `ltbias.jobs.<job>` through the job script imports,
-    transitively: checksummed inputs, so an edit reruns the rule and a touch does not.
-    Computed from the import graph on every parse, never listed by hand."""
+    transitively (the import graph, on every parse): an edit reruns the rule, a touch not."""
     workflow_dir = os.path.join(workflow.basedir, "workflow")
     closure = module_closure(
         os.path.join(workflow_dir, "scripts", "job.py"),
@@ -111,13 +101,9 @@ def check_settings():
     for planned in workflow.rules:
         if "settings" not in planned.params.keys():
             continue
-        constraints = planned.wildcard_constraints
-        for wildcards in preflight.wildcard_values(config, planned.wildcard_names):
-            if all(
-                re.fullmatch(constraints.get(name, ".*"), value)
-                for name, value in wildcards.items()
-            ):
-                planned.params.settings(wildcards)
+        names, constraints = planned.wildcard_names, planned.wildcard_constraints
+        for wildcards in preflight.wildcard_values(config, names, constraints):
+            planned.params.settings(wildcards)
 
 
 def dataset_root(wildcards):
@@ -164,9 +150,7 @@ def stage_inputs(wildcards):
     """What `snakemake stage` stages and prints: the weights of every backbone a dataset
     uses that come from outside (fetched tags, local files) and every list."""
     used = experiment.used_backbones(config)
-    outside = [
-        b for b in used if weights_kind(config["backbones"][b]["weights"]) != "toy"
-    ]
+    outside = [b for b in used if weights_kind(config["backbones"][b]["weights"]) != "toy"]
     return {
         "weights": [weights_file(SimpleNamespace(backbone=b)) for b in outside],
         "lists": [p for d in DATASETS for p in layout.list_files(config, d).values()],
@@ -234,18 +218,14 @@ def producer_files(path):
     for producer in workflow.rules:
         if producer.output and producer.is_producer(path):
             wildcards = producer.get_wildcards(path)
-            inputs = producer.expand_input(wildcards)[0]
-            outputs = producer.expand_output(wildcards)[0]
-            return [str(f) for f in inputs if not is_flagged(f, "ancient")], list(
-                map(str, outputs)
-            )
+            inputs = [f for f in producer.expand_input(wildcards)[0] if not is_flagged(f, "ancient")]
+            return list(map(str, inputs)), list(map(str, producer.expand_output(wildcards)[0]))
     return None
 
 
 def with_missing_intermediates(targets):
-    """An input function: `targets` and every file the results among them were built from
-    that is missing (`ltbias.lineage`), so that a failed or killed job is planned again
-    with everything after it."""
+    """An input function: `targets` and every missing file the results among them were built
+    from (`ltbias.lineage`): a failed or killed job is planned again with all that follows."""
     return lambda wildcards: targets + missing_intermediates(targets, producer_files)
 
 
@@ -255,11 +235,7 @@ def table_output(table, ext):
         caption=f"../report/{table}.rst",
         category="Tables",
         subcategory="{dataset}",
-        labels={
-            "dataset": "{dataset}",
-            "table": table.removeprefix("table"),
-            "format": ext,
-        },
+        labels={"dataset": "{dataset}", "table": table.removeprefix("table"), "format": ext},
     )
 
 

@@ -34,9 +34,7 @@ rule ensemble:
         test_tte_logits=member_files("results/{dataset}/logits/{backbone}/test_tte.npz"),
         val_logits=member_files("results/{dataset}/logits/{backbone}/val.npz"),
         zeroshot_logits=member_files("results/{dataset}/zeroshot/{backbone}/test.npz"),
-        zeroshot_tte_logits=member_files(
-            "results/{dataset}/zeroshot/{backbone}/test_tte.npz"
-        ),
+        zeroshot_tte_logits=member_files("results/{dataset}/zeroshot/{backbone}/test_tte.npz"),
         knn_logits=member_files("results/{dataset}/logits/{backbone}/knn_test.npz"),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
         true_counts=lambda wc: layout.true_counts(config, wc.dataset, members(wc)),

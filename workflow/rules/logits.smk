@@ -51,11 +51,7 @@ use rule logits as gla_train_logits with:
 
 use rule logits as fig3_logits with:
     input:
-        unpack(
-            logits_inputs(
-                "results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt"
-            )
-        ),
+        unpack(logits_inputs("results/{dataset}/fig3/{backbone}/{peft}-{loss}/checkpoint.pt")),
     output:
         val_logits="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/val.npz",
         test_logits="results/{dataset}/fig3/{backbone}/{peft}-{loss}/logits/test.npz",
@@ -77,11 +73,7 @@ use rule logits as fig3_logits with:
 
 use rule logits as replica_logits with:
     input:
-        unpack(
-            logits_inputs(
-                "results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt"
-            )
-        ),
+        unpack(logits_inputs("results/{dataset}/replicas/{backbone}/seed{seed}/checkpoint.pt")),
     output:
         val_logits="results/{dataset}/replicas/{backbone}/seed{seed}/logits/val.npz",
         test_logits="results/{dataset}/replicas/{backbone}/seed{seed}/logits/test.npz",

@@ -79,12 +79,8 @@ rule claims:
         test_logits=member_files("results/{dataset}/logits/{backbone}/test.npz"),
         priors=member_files("results/{dataset}/prior/{backbone}.csv"),
         true_counts=lambda wc: layout.true_counts(config, wc.dataset, members(wc)),
-        cross_entropy=lambda wc: analysis_files(
-            layout.cross_entropy_cells(config, wc.dataset), "fig3"
-        ),
-        controls=lambda wc: analysis_files(
-            [f"results/{wc.dataset}/tables/controls.csv"], "controls"
-        ),
+        cross_entropy=lambda wc: analysis_files(layout.cross_entropy_cells(config, wc.dataset), "fig3"),
+        controls=lambda wc: analysis_files([f"results/{wc.dataset}/tables/controls.csv"], "controls"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
         code=job_code("claims"),
@@ -114,19 +110,11 @@ rule gla_tables:
         la_test=lift_file("results/{dataset}/logits/{backbone}/test.npz"),
         la_test_tte=lift_file("results/{dataset}/logits/{backbone}/test_tte.npz"),
         la_knn=lift_file("results/{dataset}/logits/{backbone}/knn_test.npz"),
-        gla_train_test=lift_file(
-            "results/{dataset}/gla_train/{backbone}/logits/test.npz"
-        ),
-        gla_train_test_tte=lift_file(
-            "results/{dataset}/gla_train/{backbone}/logits/test_tte.npz"
-        ),
-        gla_train_knn=lift_file(
-            "results/{dataset}/gla_train/{backbone}/logits/knn_test.npz"
-        ),
+        gla_train_test=lift_file("results/{dataset}/gla_train/{backbone}/logits/test.npz"),
+        gla_train_test_tte=lift_file("results/{dataset}/gla_train/{backbone}/logits/test_tte.npz"),
+        gla_train_knn=lift_file("results/{dataset}/gla_train/{backbone}/logits/knn_test.npz"),
         zeroshot_test=lift_file("results/{dataset}/zeroshot/{backbone}/test.npz"),
-        zeroshot_test_tte=lift_file(
-            "results/{dataset}/zeroshot/{backbone}/test_tte.npz"
-        ),
+        zeroshot_test_tte=lift_file("results/{dataset}/zeroshot/{backbone}/test_tte.npz"),
         prior=lift_file("results/{dataset}/prior/{backbone}.csv"),
         test="results/{dataset}/splits/test.csv",
         classes="results/{dataset}/splits/classes.csv",
