@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,9 @@ import torch
 from helpers import REPO, TOY_MODEL, rule_jobs
 from ltbias import backbones, models, toyworld
 from ltbias.config import Backbone
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)  # one pytest-xdist worker per core: more threads only contend
 
 
 @pytest.fixture

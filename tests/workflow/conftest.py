@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 from pathlib import Path
 
@@ -12,11 +13,21 @@ from smk import copy_checkout, snakemake
 
 
 @pytest.fixture(scope="session")
-def micro_run(tmp_path_factory) -> Path:
-    """A checkout copy that has run the micro config to completion (do not modify it)."""
-    checkout = copy_checkout(tmp_path_factory.mktemp("micro") / "ltbias")
-    result = snakemake(checkout, "--configfile", "tests/config/micro.yaml")
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+def micro_run(tmp_path_factory, worker_id) -> Path:
+    """A checkout copy that has run the micro config to completion (do not modify it): one
+    per `pytest` run, which pytest-xdist's workers share (the first to ask runs it)."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the run's folder, above every worker's own
+    checkout, done = shared / "micro" / "ltbias", shared / "micro" / "done"
+    with open(shared / "micro.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(checkout.parent, ignore_errors=True)
+            copy_checkout(checkout)
+            result = snakemake(checkout, "--configfile", "tests/config/micro.yaml")
+            assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+            done.touch()
     return checkout
 
 

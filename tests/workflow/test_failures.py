@@ -8,39 +8,38 @@ from smk import edit_yaml, planned_jobs, snakemake
 
 # the job's run() kills its own process (the workflow imports job modules to build settings)
 KILL = "\nimport os, signal\n\ndef run(*args, **kwargs):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+# every stage, killed together with the stages that neither feed nor read it: one run for all
 STAGES = [
-    "render_toy",
-    "make_splits",
-    "pretrain_toy",
-    "finetune",
-    "zeroshot_logits",
-    "estimate_prior",
-    "logits",
-    "ensemble",
-    "tables",
-    "claims",
-    "figures",
+    ("render_toy", "pretrain_toy"),
+    ("make_splits",),
+    ("finetune", "zeroshot_logits"),
+    ("logits", "estimate_prior"),
+    ("ensemble",),
+    ("tables", "claims", "figures"),
 ]
 
 
-def _run_killing(checkout, rule):
-    """Run with the rule's job module edited so that running it kills its own process."""
-    module = checkout / "workflow" / "ltbias" / "jobs" / f"{rule}.py"
-    original = module.read_text()
-    module.write_text(original + KILL)
+def _run_killing(checkout, *rules):
+    """Run with the rules' job modules edited so that running one kills its own process."""
+    modules = {checkout / "workflow" / "ltbias" / "jobs" / f"{rule}.py": None for rule in rules}
+    for module in modules:
+        modules[module] = module.read_text()
+        module.write_text(modules[module] + KILL)
     try:
         result = snakemake(checkout, "--configfile", MICRO, "--retries", "1", "--keep-going")
     finally:
-        module.write_text(original)
-    assert result.returncode != 0
-    assert "Trying to restart" in result.stdout + result.stderr
+        for module, original in modules.items():
+            module.write_text(original)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0 and "Trying to restart" in output
+    assert all(f"Error in rule {rule}:" in output for rule in rules)  # none waited on another
 
 
-@pytest.mark.parametrize("rule", STAGES)
-def test_a_stage_killed_after_a_code_edit_is_planned_again_with_everything_after_it(finished_copy, rule):
+@pytest.mark.parametrize("rules", STAGES, ids="+".join)
+def test_a_stage_killed_after_a_code_edit_is_planned_again_with_everything_after_it(finished_copy, rules):
     """The edit is the kill itself; with the code restored, only the missing outputs are left."""
-    expected = _plan(_dry_run(finished_copy, "--forcerun", rule))
-    _run_killing(finished_copy, rule)
+    expected = _plan(_dry_run(finished_copy, "--forcerun", *rules))
+    _run_killing(finished_copy, *rules)
     assert _plan(_dry_run(finished_copy)) == expected
 
 

@@ -1,6 +1,6 @@
 """Reruns of only what changed: each test edits a finished micro run and dry-runs it."""
 
-from helpers import REPO, rule_jobs
+from helpers import rule_jobs
 from smk import edit_yaml, planned_jobs, planned_wildcards, snakemake
 
 MICRO = "tests/config/micro.yaml"
@@ -89,61 +89,3 @@ def test_editing_the_figure_module_reruns_only_the_figures(finished_copy):
 def test_touching_a_module_without_changing_it_reruns_nothing(finished_copy):
     (finished_copy / "workflow" / "ltbias" / "train.py").touch()
     assert planned_jobs(_dry_run(finished_copy)) == {}
-
-
-def _lists_dataset(tmp_path):
-    """A tiny `lists` dataset on local files, with one toy backbone of the micro config."""
-    import yaml
-
-    from ltbias import toyworld
-
-    world = toyworld.ToyWorld(colors=dict(list(toyworld.DEFAULT_COLORS.items())[:2]), patterns=("plain", "striped"))
-    root = tmp_path / "data"
-    toyworld.write_raw_dataset(world, root, {"train": 6, "val": 2})
-    pngs = {split: sorted(p.relative_to(root) for p in (root / split).rglob("*.png")) for split in ("train", "val")}
-    label = {folder: i for i, folder in enumerate(n.replace(" ", "_") for n in world.class_names)}
-    lines = {split: [f"{p} {label[p.parent.name]}" for p in paths] for split, paths in pngs.items()}
-    (tmp_path / "train.txt").write_text("\n".join(lines["train"][1:]) + "\n")  # 5 of the first class
-    (tmp_path / "val.txt").write_text("\n".join(lines["train"][:1] + lines["train"][6:7]) + "\n")
-    (tmp_path / "test.txt").write_text("\n".join(lines["val"]) + "\n")
-    micro = yaml.safe_load((REPO / MICRO).read_text())
-    config = {key: micro[key] for key in ("toy_world", "toy_pretrain", "finetune", "compute")}
-    config["backbones"] = {"toy_a": micro["backbones"]["toy_a"]}
-    config["datasets"] = {
-        "lt": {
-            "source": "lists",
-            "root": str(root),
-            "lists": {s: {"path": str(tmp_path / f"{s}.txt")} for s in ("train", "val", "test")}
-            | {"classnames": {"path": str(root / "classnames.txt")}},
-            "backbones": ["toy_a"],
-        }
-    }
-    return config
-
-
-def test_editing_a_local_split_list_reruns_its_staging_and_everything_downstream(tmp_path):
-    import yaml
-
-    from smk import copy_checkout
-
-    checkout = copy_checkout(tmp_path / "ltbias")
-    (checkout / "lt.yaml").write_text(yaml.safe_dump(_lists_dataset(tmp_path)))
-    run = snakemake(checkout, "--configfile", "lt.yaml")
-    assert run.returncode == 0, run.stderr[-3000:]
-    train = tmp_path / "train.txt"
-    train.touch()  # a touch is not an edit
-    assert planned_jobs(snakemake(checkout, "--configfile", "lt.yaml", "--dry-run")) == {}
-    train.write_text("\n".join(train.read_text().splitlines()[1:]) + "\n")  # one image fewer
-    plan = snakemake(checkout, "--configfile", "lt.yaml", "--dry-run")
-    assert planned_wildcards(plan, "fetch_list") == ["listed=lt/train"]
-    downstream = [
-        "make_splits",
-        "finetune",
-        "logits",
-        "zeroshot_logits",
-        "estimate_prior",
-        "ensemble",
-        "tables",
-        "claims",
-    ]
-    assert planned_jobs(plan) == {"fetch_list": 1, "figures": 1, "all": 1} | dict.fromkeys(downstream, 1)
