@@ -2,8 +2,7 @@
 one after the other: each example's CPU command exactly as its header writes it (with
 config/examples/cpu_toy.yaml, which stands toy backbones in for the paper's ViT-B/16 and
 trains on the CPU), on small generated data at the paths the examples name. The ViT-B/16
-path itself is test_real_architecture's; staging a tag, and running its chain, the last
-test's (open_clip_tag's CPU command is planned, not run: its stand-in is local_backbone's).
+path itself is test_real_architecture's; staging a tag is the last test's.
 """
 
 from __future__ import annotations
@@ -153,19 +152,14 @@ def test_editing_a_split_list_reruns_its_staging_and_everything_downstream(check
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("example", ["local_backbone", "open_clip_tag"])
-def test_a_fourth_backbone_plans_only_its_own_chain(checkout, example):
+@pytest.mark.parametrize(("example", "new"), [("local_backbone", "my_clip"), ("open_clip_tag", "dfn")])
+def test_a_fourth_backbone_runs_only_its_own_chain(checkout, example, new):
     plan = planned_jobs(run_documented(checkout, example, "-n"))
     chain = ("pretrain_toy", "zeroshot_logits", "estimate_prior", "finetune", "logits")
     assert plan == dict.fromkeys(chain, 1) | {"ensemble": 1, "tables": 1, "claims": 1, "figures": 1, "all": 1}
-
-
-def test_a_fourth_backbone_runs(checkout):
-    """A toy stand-in takes the fourth backbone's place in either example; the tag's own
-    chain runs in the last test, staged."""
-    run_documented(checkout, "local_backbone")
+    run_documented(checkout, example)
     found = subsets(checkout, "my_images")
-    assert len(found) == 15 and "clip+openclip+metaclip+my_clip" in found
+    assert len(found) == 15 and f"clip+openclip+metaclip+{new}" in found
 
 
 def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
@@ -182,7 +176,7 @@ def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
         (tmp_path / f"{name}.txt").write_bytes((checkout / f"data/my_lists/{name}.txt").read_bytes())
         lists[name] = {"url": (tmp_path / f"{name}.txt").as_uri(), "sha256": files.sha256(tmp_path / f"{name}.txt")}
     online = {"source": "lists", "root": "data/my_lists", "lists": lists, "backbones": ["toy_a", "toy_b"]}
-    my_images = {"backbones": ["dfn"], "split": SPLIT}  # the staged tag's chain alone
+    my_images = {"backbones": ["dfn"], "split": SPLIT}
     overrides = {"datasets": {"my_images": my_images, "online": online}, "backbones": {"dfn": {"model": TOY}}}
     env = TAG_SEAM | {"LTBIAS_TOY_TAG_URL": source.as_uri()}
     staged = run_example(checkout, "open_clip_tag", overrides, "stage", "--cores", "1", env=env)
@@ -208,5 +202,7 @@ def test_open_clip_tag_staged_ahead_runs_without_its_source(checkout, tmp_path):
     assert "dataset=online" in planned_wildcards(plan, "make_splits")
     assert not {"fetch_weights", "fetch_list"} & set(planned_jobs(plan))
     del overrides["datasets"]["online"]
-    run_example(checkout, "open_clip_tag", overrides, env=env)
-    assert subsets(checkout, "my_images") == {"dfn"}
+    zeroshot = "results/my_images/zeroshot/dfn/val.npz"  # the first job to read the staged tag
+    run = run_example(checkout, "open_clip_tag", overrides, zeroshot, env=env)
+    output = run.stdout + run.stderr
+    assert "rule zeroshot_logits:" in output and "rule fetch_weights" not in output
