@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 from pathlib import Path
 
@@ -13,11 +14,11 @@ from smk import copy_checkout, snakemake
 
 
 @pytest.fixture(scope="session")
-def micro_run(tmp_path_factory, worker_id) -> Path:
+def micro_run(tmp_path_factory) -> Path:
     """A checkout copy that has run the micro config to completion (do not modify it): one
     per `pytest` run, which pytest-xdist's workers share (the first to ask runs it)."""
     shared = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the run's folder, above every worker's own
     checkout, done = shared / "micro" / "ltbias", shared / "micro" / "done"
     with open(shared / "micro.lock", "w") as lock:
