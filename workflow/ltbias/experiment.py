@@ -5,12 +5,14 @@ the workflow's input functions alike, so each fact is derived in one place."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from .config import PretrainConfig, weights_kind
 from .fetch import origin
 from .toyworld import ToyWorld
 
 __all__ = [
+    "Members",
     "apply_point",
     "dataset_backbones",
     "dataset_root",
@@ -19,6 +21,7 @@ __all__ = [
     "lift_backbone",
     "list_origins",
     "list_sources",
+    "members",
     "recovery_datasets",
     "recovery_points",
     "replica_seeds",
@@ -59,6 +62,26 @@ def lift_backbone(config: dict, dataset: str) -> str:
 
 def display_names(config: dict, dataset: str) -> dict[str, str]:
     return {b: config["backbones"][b]["display_name"] or b for b in dataset_backbones(config, dataset)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Members:
+    """What a job that reports on a dataset's ensemble knows of its members; the settings
+    of such jobs extend it (`members` fills it in)."""
+
+    backbones: tuple[str, ...]  # ensemble order
+    display_names: dict[str, str]
+    lift_backbone: str
+
+
+def members(config: dict, dataset: str) -> dict[str, Any]:
+    """`Members`' fields for `dataset`, as keywords of a job's settings."""
+    backbones = tuple(dataset_backbones(config, dataset))
+    return {
+        "backbones": backbones,
+        "display_names": display_names(config, dataset),
+        "lift_backbone": lift_backbone(config, dataset),
+    }
 
 
 def dataset_root(config: dict, dataset: str) -> str:

@@ -19,11 +19,8 @@ __all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(experiment.Members):
     dataset: str
-    backbones: tuple[str, ...]  # ensemble order
-    display_names: dict[str, str]
-    lift_backbone: str
     replicas: int  # seeds per backbone in `replicas`
     prior: config.PriorConfig
     ensemble: config.EnsembleConfig
@@ -33,14 +30,12 @@ class Settings:
 def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
     dataset = wildcards["dataset"]
     return Settings(
-        dataset,
-        tuple(experiment.dataset_backbones(cfg, dataset)),
-        experiment.display_names(cfg, dataset),
-        experiment.lift_backbone(cfg, dataset),
-        cfg["datasets"][dataset]["replicas"],
-        config.block(config.PriorConfig, cfg, "prior"),
-        config.block(config.EnsembleConfig, cfg, "ensemble"),
-        cfg["tables"]["decimals"],
+        **experiment.members(cfg, dataset),
+        dataset=dataset,
+        replicas=cfg["datasets"][dataset]["replicas"],
+        prior=config.block(config.PriorConfig, cfg, "prior"),
+        ensemble=config.block(config.EnsembleConfig, cfg, "ensemble"),
+        decimals=cfg["tables"]["decimals"],
     )
 
 

@@ -22,21 +22,13 @@ __all__ = ["Settings", "run", "settings"]
 
 
 @dataclass(frozen=True)
-class Settings:
-    backbones: tuple[str, ...]  # ensemble order
-    display_names: dict[str, str]
-    lift_backbone: str
+class Settings(experiment.Members):
     prior: config.PriorConfig
 
 
 def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
-    dataset = wildcards["dataset"]
-    return Settings(
-        tuple(experiment.dataset_backbones(cfg, dataset)),
-        experiment.display_names(cfg, dataset),
-        experiment.lift_backbone(cfg, dataset),
-        config.block(config.PriorConfig, cfg, "prior"),
-    )
+    prior = config.block(config.PriorConfig, cfg, "prior")
+    return Settings(**experiment.members(cfg, wildcards["dataset"]), prior=prior)
 
 
 def run(

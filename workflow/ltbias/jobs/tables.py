@@ -21,25 +21,20 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(experiment.Members):
     dataset: str  # its key in the baselines file
-    backbones: tuple[str, ...]  # ensemble order
-    display_names: dict[str, str]
-    lift_backbone: str
     epochs: dict[str, int]  # each backbone's fine-tuning epochs (its overrides included)
     decimals: int
 
 
 def settings(cfg: dict, wildcards: Mapping[str, str]) -> Settings:
     dataset = wildcards["dataset"]
-    backbones = experiment.dataset_backbones(cfg, dataset)
+    members = experiment.members(cfg, dataset)
     return Settings(
-        dataset,
-        tuple(backbones),
-        experiment.display_names(cfg, dataset),
-        experiment.lift_backbone(cfg, dataset),
-        {b: config.finetune_block(cfg, b)["epochs"] for b in backbones},
-        cfg["tables"]["decimals"],
+        **members,
+        dataset=dataset,
+        epochs={b: config.finetune_block(cfg, b)["epochs"] for b in members["backbones"]},
+        decimals=cfg["tables"]["decimals"],
     )
 
 
