@@ -56,3 +56,23 @@ def test_the_readme_leads_to_every_page_of_the_docs():
 
 def test_the_readme_stays_a_front_door():
     assert len((REPO / "README.md").read_text().splitlines()) <= 250
+
+
+def _commands(text: str) -> list[str]:
+    """The shell commands of a page: its lines (a config's comment lines too) and inline code,
+    continuations joined, trailing comments dropped, runs of spaces as one."""
+    lines = re.sub(r"\\\n\s*#?", " ", text).splitlines() + re.findall(r"`([^`\n]+)`", text)
+    commands = [" ".join(line.lstrip(" #").split(" # ")[0].split()) for line in lines]
+    return [c for c in commands if re.match(r"(snakemake|\$run|run=|root=|CONDA_OVERRIDE_CUDA)", c)]
+
+
+def test_the_readmes_commands_are_those_the_docs_and_examples_show():
+    """The README repeats commands whose sources the tests run as written (the examples'
+    headers in tests/workflow/test_examples.py, docs/cluster.md's steps in
+    test_paper_configs.py) or that docs/paper.md details: they must not drift apart."""
+    blocks = "\n".join(re.findall(r"```bash\n(.*?)```", (REPO / "README.md").read_text(), flags=re.DOTALL))
+    sources = [*(REPO / "config" / "examples").glob("*.yaml"), REPO / "docs" / "cluster.md", REPO / "docs" / "paper.md"]
+    shown = {command for source in sources for command in _commands(source.read_text())}
+    readme = _commands(blocks)
+    assert len(readme) >= 10
+    assert [c for c in readme if c not in shown] == []
