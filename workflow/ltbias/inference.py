@@ -18,7 +18,7 @@ from . import data, jpeg, runtime
 from .config import EvalConfig
 from .data import ManifestDataset
 
-__all__ = ["Outputs", "compute_logits", "split_datasets"]
+__all__ = ["Outputs", "compute_logits", "protocol_logits", "split_datasets"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,3 +113,21 @@ def compute_logits(
     )
     embedded = torch.cat(feature_chunks).cpu().numpy() if features else None
     return Outputs(logits, dataset.labels.copy(), info, embedded)
+
+
+def protocol_logits(
+    model: nn.Module,
+    root: str | os.PathLike,
+    val: str | os.PathLike,
+    test: str | os.PathLike,
+    preprocess: dict,
+    cfg: EvalConfig,
+    num_workers: int = 0,
+    features: bool = False,
+) -> dict[str, Outputs]:
+    """The passes every logits cache of a backbone holds: `val` and `test` under the
+    single-crop test transform (with features when asked for) and `test_tte`, five-crop TTE."""
+    single = split_datasets(root, {"val": val, "test": test}, preprocess, cfg)
+    outputs = {split: compute_logits(model, d, cfg, num_workers, features) for split, d in single.items()}
+    tte = split_datasets(root, {"test": test}, preprocess, cfg, tte=True)["test"]
+    return outputs | {"test_tte": compute_logits(model, tte, cfg, num_workers)}

@@ -57,15 +57,11 @@ def run(
     cfg = settings.evaluation
     model, meta = models.load_finetuned(checkpoint, weights)
     preprocess = meta["backbone"]["preprocess"]
-    datasets = inference.split_datasets(root, {"val": val, "test": test}, preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
-    on_val, on_test = (inference.compute_logits(model, d, cfg, workers, features=True) for d in datasets.values())
-    tte = inference.compute_logits(
-        model, inference.split_datasets(root, {"test": test}, preprocess, cfg, tte=True)["test"], cfg, workers
-    )
-    caches.save_logits(val_logits, on_val.logits, on_val.labels)
-    caches.save_logits(test_logits, on_test.logits, on_test.labels)
-    caches.save_logits(test_tte_logits, tte.logits, tte.labels)
+    outputs = inference.protocol_logits(model, root, val, test, preprocess, cfg, workers, features=True)
+    for split, path in {"val": val_logits, "test": test_logits, "test_tte": test_tte_logits}.items():
+        caches.save_logits(path, outputs[split].logits, outputs[split].labels)
+    on_val, on_test = outputs["val"], outputs["test"]
     votes = metrics.knn_scores(
         on_val.features, on_val.labels, on_test.features, on_val.logits.shape[1], cfg.knn_k, cfg.knn_temperature
     )
@@ -74,5 +70,5 @@ def run(
     precision = runtime.resolve_precision(cfg.precision, device)
     measured = measure(model, preprocess["size"], cfg.batch_size, device, precision)
     files.save_json(cost, measured | {"device": runtime.device_name(device), "precision": precision})
-    infos = {"val": on_val.info, "test": on_test.info, "test_tte": tte.info}
+    infos = {split: output.info for split, output in outputs.items()}
     files.save_json(provenance, job.record(config.as_dict(settings), splits=infos))

@@ -72,11 +72,9 @@ def run(
     clip = backbones.load_clip(checked.model, weights, checked.preprocess, settings.fp16_weights, pin)
     templates = models.zero_shot_templates(settings.templates)
     model = models.ZeroShotClassifier(clip, checked.model, class_names, templates)
-    datasets = inference.split_datasets(root, {"val": val, "test": test}, checked.preprocess, cfg)
     workers = runtime.loader_workers(cfg.device, threads)
-    datasets |= {"test_tte": inference.split_datasets(root, {"test": test}, checked.preprocess, cfg, tte=True)["test"]}
-    outputs = {split: inference.compute_logits(model, d, cfg, workers) for split, d in datasets.items()}
-    for split, path in (("val", val_logits), ("test", test_logits), ("test_tte", test_tte_logits)):
+    outputs = inference.protocol_logits(model, root, val, test, checked.preprocess, cfg, workers)
+    for split, path in {"val": val_logits, "test": test_logits, "test_tte": test_tte_logits}.items():
         caches.save_logits(path, outputs[split].logits, outputs[split].labels)
     infos = {split: output.info for split, output in outputs.items()}
     files.save_json(provenance, job.record(config.as_dict(settings), splits=infos))
