@@ -64,3 +64,12 @@ def test_the_slurm_profile_and_the_cluster_docs_give_the_same_commands():
     docs = (REPO / "docs" / "cluster.md").read_text()
     for command in commands:
         assert command in docs, f"profiles/slurm/profile.yaml says {command!r}; docs/cluster.md does not"
+
+
+def test_both_profiles_leave_out_the_code_trigger_that_a_touched_job_script_fires():
+    """`tests/workflow/test_reruns.py` runs the default profile; the Slurm one must agree."""
+    triggers = {
+        name: yaml.safe_load((REPO / "profiles" / name / "profile.yaml").read_text())["rerun-triggers"]
+        for name in ("default", "slurm")
+    }
+    assert triggers["default"] == triggers["slurm"] == ["mtime", "params", "input", "software-env"]

@@ -6,8 +6,8 @@ from smk import edit_yaml, planned_jobs, planned_wildcards, snakemake
 MICRO = "tests/config/micro.yaml"
 
 
-def _dry_run(checkout, *args):
-    result = snakemake(checkout, "--configfile", MICRO, "--dry-run", *args)
+def _dry_run(checkout, *args, profile="none"):
+    result = snakemake(checkout, "--configfile", MICRO, "--dry-run", *args, profile=profile)
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
@@ -89,3 +89,17 @@ def test_editing_the_figure_module_reruns_only_the_figures(finished_copy):
 def test_touching_a_module_without_changing_it_reruns_nothing(finished_copy):
     (finished_copy / "workflow" / "ltbias" / "train.py").touch()
     assert planned_jobs(_dry_run(finished_copy)) == {}
+
+
+def test_the_job_script_reruns_every_rule_when_edited_and_none_when_touched(finished_copy):
+    """Every rule runs `workflow/scripts/job.py`. Snakemake's `code` trigger reruns them all
+    once its mtime is newer than an output (a checkout that rewrites it, a copy); the profiles
+    leave that trigger out, and the script is a checksummed code input of every rule."""
+    script = finished_copy / "workflow" / "scripts" / "job.py"
+    script.touch()
+    plain = _dry_run(finished_copy)  # without the profile
+    assert "code has changed" in (plain.stdout + plain.stderr).lower()
+    assert planned_jobs(_dry_run(finished_copy, profile="profiles/default")) == {}
+    everything = planned_jobs(_dry_run(finished_copy, "--forceall", profile="profiles/default"))
+    script.write_text(script.read_text() + "\n# an edit\n")
+    assert planned_jobs(_dry_run(finished_copy, profile="profiles/default")) == everything

@@ -67,15 +67,14 @@ JOB_SCRIPT = "../scripts/job.py"  # every rule's script: runs `ltbias.jobs.<job>
 
 
 def job_code(job):
-    """The library files that running `ltbias.jobs.<job>` through the job script imports,
-    transitively (the import graph, on every parse): an edit reruns the rule, a touch not."""
+    """The job script and the library files that running `ltbias.jobs.<job>` through it
+    imports, transitively (the import graph, on every parse): an edit reruns the rule, a touch
+    not. The profiles turn off Snakemake's `code` trigger, which reruns every rule once the
+    script is newer than an output (docs/reruns.md); the script's checksum stands in for it."""
     workflow_dir = os.path.join(workflow.basedir, "workflow")
-    closure = module_closure(
-        os.path.join(workflow_dir, "scripts", "job.py"),
-        os.path.join(workflow_dir, "ltbias"),
-        modules=(f"ltbias.jobs.{job}",),
-    )
-    return [os.path.relpath(path) for path in closure]
+    script = os.path.join(workflow_dir, "scripts", "job.py")
+    closure = module_closure(script, os.path.join(workflow_dir, "ltbias"), modules=(f"ltbias.jobs.{job}",))
+    return [os.path.relpath(path) for path in (script, *closure)]
 
 
 def job_params(job, **fixed):
