@@ -76,6 +76,28 @@ def test_checkpoint_round_trip_rebuilds_the_same_model(tmp_path, toy_weights, to
     assert meta["config"] == {"lr": 0.01} and "state" not in meta
 
 
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]), "cannot be read"),
+        (lambda path: path.write_bytes(b""), "cannot be read"),
+        (lambda path: torch.save({"format_version": 2}, path), "checkpoint format 2, this workflow reads"),
+        (lambda path: torch.save([1, 2], path), "checkpoint format list"),
+    ],
+    ids=["truncated", "empty", "older format", "not a checkpoint dict"],
+)
+def test_a_damaged_or_foreign_checkpoint_is_named_with_the_way_out(
+    tmp_path, toy_weights, toy_classifier, toy_preprocess, damage, message
+):
+    backbone = {"model": TOY_MODEL, "weights": {"file": str(toy_weights)}, "preprocess": toy_preprocess}
+    path = tmp_path / "checkpoint.pt"
+    torch.save(models.checkpoint_payload(toy_classifier, backbone, ["a"] * 9, {}, {}), path)
+    damage(path)
+    with pytest.raises(models.UnreadableCheckpointError, match=message) as raised:
+        models.load_finetuned(path, toy_weights)
+    assert str(path) in str(raised.value) and "delete it and run snakemake again" in str(raised.value)
+
+
 @pytest.fixture(scope="module", params=["ViT-B-16", "ViT-B-16-quickgelu"])
 def vit_b16(request):
     """Real ViT-B/16 architecture at random init, with a tuner for C = 1000."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -22,14 +23,16 @@ from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 from open_clip.zero_shot_metadata import OPENAI_IMAGENET_TEMPLATES
 from torch import nn
 
-from . import backbones
+from . import backbones, files
 from .config import PEFTS
+from .errors import JobError
 
 __all__ = [
     "AdaptFormer",
     "CosineClassifier",
     "LongTailClassifier",
     "PromptTokens",
+    "UnreadableCheckpointError",
     "ZeroShotClassifier",
     "adapter_bottleneck",
     "assemble_classifier",
@@ -346,9 +349,7 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
 
     Returns the model (on CPU, eval mode) and the checkpoint's metadata.
     """
-    payload = torch.load(Path(checkpoint), map_location="cpu", weights_only=True)
-    if payload.get("format_version") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{checkpoint}: format_version {payload.get('format_version')} != {CHECKPOINT_FORMAT}")
+    payload = _read_checkpoint(Path(checkpoint))
     backbone = payload["backbone"]
     pin = backbone["weights"].get("sha256")
     clip = backbones.load_clip(backbone["model"], weights_file, backbone["preprocess"], payload["fp16_weights"], pin)
@@ -360,6 +361,27 @@ def load_finetuned(checkpoint: str | os.PathLike, weights_file: str | os.PathLik
     model.eval()
     meta = {k: v for k, v in payload.items() if k != "state"}
     return model, meta
+
+
+class UnreadableCheckpointError(JobError, ValueError):
+    """A fine-tune's checkpoint is damaged, or written in another format; names the file."""
+
+
+def _read_checkpoint(checkpoint: Path) -> dict:
+    """The checkpoint's payload, or an error saying how to have it rebuilt."""
+    remedy = "delete it and run snakemake again, which plans its fine-tune again"
+    try:
+        files.checkpoint_format(checkpoint)
+        payload = torch.load(checkpoint, map_location="cpu", weights_only=True)
+    except (ValueError, OSError, RuntimeError, EOFError, pickle.UnpicklingError) as err:
+        reason = str(err).removeprefix(f"{checkpoint}: ")
+        raise UnreadableCheckpointError(f"{checkpoint}: cannot be read ({reason}); {remedy}") from None
+    found = payload.get("format_version") if isinstance(payload, dict) else type(payload).__name__
+    if found != CHECKPOINT_FORMAT:
+        raise UnreadableCheckpointError(
+            f"{checkpoint}: checkpoint format {found}, this workflow reads {CHECKPOINT_FORMAT}; {remedy}"
+        )
+    return payload
 
 
 class ZeroShotClassifier(nn.Module):
