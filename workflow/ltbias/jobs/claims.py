@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import caches, claims, config, experiment, tables
 from ..prior import load_prior
+from ..true_prior import load_pretrain_counts
 from . import context
 
 __all__ = ["Settings", "run", "settings"]
@@ -81,7 +82,7 @@ def run(
         cross_entropy_rows = (settings.lift_backbone, ce, la)
     priors_by = {"estimate": {b: load_prior(p, class_table) for b, p in zip(backbones, priors, strict=True)}}
     if true_counts:
-        counts = [pd.read_csv(p)["count"].to_numpy(dtype=np.float64) for p in true_counts]
+        counts = [load_pretrain_counts(p, class_table) for p in true_counts]
         priors_by["true"] = {b: c / c.sum() for b, c in zip(backbones, counts, strict=True)}
     fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
     cfg = settings.ensemble

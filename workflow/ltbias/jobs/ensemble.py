@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import caches, config, ensemble, experiment, files, fitting, intervals, prior, variants
+from .. import caches, config, ensemble, experiment, files, fitting, intervals, prior, true_prior, variants
 from . import context
 
 __all__ = ["Settings", "run", "settings"]
@@ -112,7 +112,9 @@ def _test_split(
     prior_of = {b: prior.load_prior(p, class_table) for b, p in zip(backbones, priors, strict=True)}
     counts = None  # only toy backbones on the toy world know their pretraining counts
     if true_counts:
-        counts = {b: pd.read_csv(p)["count"].to_numpy() for b, p in zip(backbones, true_counts, strict=True)}
+        counts = {
+            b: true_prior.load_pretrain_counts(p, class_table) for b, p in zip(backbones, true_counts, strict=True)
+        }
     fractions = (settings.prior.many_fraction, settings.prior.few_fraction)
     common = {"priors": prior_of, "true_counts": counts, "p_fractions": fractions, "threads": threads}
     return _Test(test, pd.read_csv(test)["label"].to_numpy(), class_table, common)

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import caches, config, files
 from ..config import PRIOR_SOLVERS
 from ..prior import estimate_prior, solver_agreement
+from ..true_prior import load_pretrain_counts
 from . import context
 
 __all__ = ["Settings", "run", "settings"]
@@ -59,7 +60,7 @@ def run(
     )
     fit["zero_shot_accuracy"] = 100.0 * float((logits.argmax(axis=1) == labels).mean())
     for counts_csv in true_counts:
-        counts = pd.read_csv(counts_csv)["count"].to_numpy()
+        counts = load_pretrain_counts(counts_csv, class_table)
         fit["spearman_vs_pretrain_counts"] = float(spearmanr(estimate, counts).statistic)
     files.save_csv(prior, class_table[["label", "class_name"]].assign(prior=estimate))
     files.save_json(info, fit)
