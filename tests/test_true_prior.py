@@ -9,9 +9,12 @@ from ltbias import prior, true_prior
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t.iloc[[1, 0, 2]], r"counts.csv:2: label 1 where the dataset has label 0"),  # sorted by hand
+        (
+            lambda t: t.iloc[[1, 0, 2]],
+            r"counts.csv:2: label '1' where the dataset has '0': the rows must",
+        ),  # sorted by hand
         (lambda t: t.iloc[:2], "counts.csv: 2 rows for the dataset's 3 classes"),  # cut short
-        (lambda t: t.assign(class_name=["a", "c", "b"]), r"counts.csv:3: label 1 is 'c', the dataset's is 'b'"),
+        (lambda t: t.assign(class_name=["a", "c", "b"]), r"counts.csv:3: class_name 'c' where the dataset has 'b'"),
         (lambda t: t.assign(count=["10", "nan", "2"]), r"counts.csv:3: the count of label 1 is .*not a positive"),
         (lambda t: t.assign(count=[10, 0, 2]), r"counts.csv:3: the count of label 1 is 0, not a positive integer"),
         (lambda t: t.assign(count=[10, 2.5, 2]), r"counts.csv:3: the count of label 1 is 2.5, not a positive"),

@@ -34,5 +34,7 @@ def test_true_counts_are_read_by_label_and_a_reordered_file_is_refused(evaluated
     entry.call(estimate_prior, inputs=inputs | {"true_counts": [counts]}, outputs=outputs, params=params)
     assert -1 <= json.loads((tmp_path / "info.json").read_text())["spearman_vs_pretrain_counts"] <= 1
     pd.read_csv(counts).sort_values("count").to_csv(counts, index=False)
-    with pytest.raises(prior.InconsistentPriorError, match=r"pretrain_counts\.csv:2: label 5 where the dataset has"):
+    with pytest.raises(
+        prior.InconsistentPriorError, match=r"pretrain_counts\.csv:2: label '5' where the dataset has '0'"
+    ):
         entry.call(estimate_prior, inputs=inputs | {"true_counts": [counts]}, outputs=outputs, params=params)

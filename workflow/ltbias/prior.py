@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,7 @@ __all__ = [
     "estimate_prior",
     "load_prior",
     "p_groups",
+    "read_per_class",
     "reference_lr",
     "reference_temperature",
     "solver_agreement",
@@ -50,26 +52,45 @@ class InconsistentPriorError(JobError, ValueError):
     """A prior file does not describe the dataset's classes as a probability vector."""
 
 
+def read_per_class(
+    path: str | os.PathLike, classes: pd.DataFrame, column: str, valid: Callable[[np.ndarray], np.ndarray], what: str
+) -> np.ndarray:
+    """`column` of a per-class file (label, class_name, `column`) as float64, its rows checked
+    against the dataset's `classes` (same labels and class names, in order) and each value
+    against `valid` (described as `what`); the first wrong row is named by its line."""
+    table = pd.read_csv(path)
+    if not {"label", "class_name", column} <= set(table):
+        raise InconsistentPriorError(
+            f"{path}: expected columns label, class_name, {column}; got {table.columns.tolist()}"
+        )
+    if len(table) != len(classes):
+        raise InconsistentPriorError(f"{path}: {len(table)} rows for the dataset's {len(classes)} classes")
+    for key in ("label", "class_name"):
+        found, expected = table[key].astype(str).to_numpy(), classes[key].astype(str).to_numpy()
+        if (found != expected).any():
+            row = int((found != expected).argmax())
+            raise InconsistentPriorError(
+                f"{path}:{row + 2}: {key} {found[row]!r} where the dataset has {expected[row]!r}: "
+                "the rows must follow the dataset's classes"
+            )
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(values) & valid(values))
+    if bad.any():
+        row = int(bad.argmax())
+        raise InconsistentPriorError(
+            f"{path}:{row + 2}: the {column} of label {table['label'].iloc[row]} is "
+            f"{table[column].astype(str).iloc[row]}, not {what}"
+        )
+    return values
+
+
 def load_prior(path: str | os.PathLike, classes: pd.DataFrame) -> np.ndarray:
     """The `prior` column of `path` (written by the estimate_prior job), checked against the
-    dataset's `classes` (same labels in the same order) and for being a probability vector."""
-    table = pd.read_csv(path)
-    if "prior" not in table or "label" not in table:
-        raise InconsistentPriorError(f"{path}: expected columns label, prior; got {table.columns.tolist()}")
-    if table["label"].tolist() != classes["label"].tolist():
-        raise InconsistentPriorError(
-            f"{path}: {len(table)} labels that differ from the dataset's {len(classes)} classes"
-        )
-    numeric = pd.to_numeric(table["prior"], errors="coerce")
-    if numeric.isna().any():
-        row = int(numeric.isna().to_numpy().argmax())
-        raise InconsistentPriorError(
-            f"{path}:{row + 2}: the prior of label {table['label'].iloc[row]} is "
-            f"{table['prior'].iloc[row]!r}, not a number"
-        )
-    values = numeric.to_numpy(dtype=np.float64)
-    if not (np.isfinite(values).all() and (values > 0).all() and abs(values.sum() - 1) < 1e-4):
-        raise InconsistentPriorError(f"{path}: the prior is not positive and summing to 1 (sum {values.sum():.6g})")
+    dataset's `classes` (`read_per_class`) and for being a probability vector."""
+    values = read_per_class(path, classes, "prior", lambda v: v > 0, "a positive number")
+    if abs(values.sum() - 1) >= 1e-4:
+        raise InconsistentPriorError(f"{path}: the prior does not sum to 1 (sum {values.sum():.6g})")
     return values
 
 
